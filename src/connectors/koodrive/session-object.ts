@@ -1,0 +1,3 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Bindings } from "../../bindings";
+export class KooDriveSessionObject extends DurableObject<Bindings> {}
