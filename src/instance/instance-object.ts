@@ -1,5 +1,328 @@
+/**
+ * @module instance/instance-object
+ * One Durable Object per subscription instance: the single source of truth for its state, its
+ * idempotency ledger and its outbox.
+ *
+ * Every command is applied in one `transactionSync`: nonce check, ledger look-up, the pure state
+ * machine, then state, event and outbox rows together. No outbound call happens inside it; the
+ * outbox is sent to the queue afterwards, and an alarm re-sends whatever no consumer has reported
+ * on within its lease.
+ */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
+import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
+import { planDeliveries } from "../delivery/plan";
+import type { DeliveryMessage } from "../delivery/message";
+import { eventSnapshot, type EventSnapshot } from "../lifecycle/event-payload";
+import { decide, type RejectReason } from "../lifecycle/state-machine";
+import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
+import { SCHEMA } from "./schema";
+import {
+  deliveryFromRow,
+  eventFromRow,
+  instanceFromRow,
+  type AttemptRecord,
+  type DeliveryRecord,
+  type EventRecord,
+  type Row,
+} from "./records";
+
+/** How long a queued delivery may go unreported before the alarm sends it again. */
+export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
+/** After a failed queue send, try again soon rather than after a whole lease. */
+const SEND_RETRY_MS = 5_000;
+const MAX_ATTEMPT_LOG = 25;
+
+export type ApplyResult =
+  | { outcome: "applied" | "duplicate"; answer: JsonObject; instance: InstanceRecord }
+  | { outcome: "rejected"; reason: RejectReason | "replayed_nonce"; message: string };
+
+export interface InstanceDetails {
+  instance: InstanceRecord;
+  events: EventRecord[];
+  deliveries: DeliveryRecord[];
+}
+
+export interface AttemptReport {
+  deliveryId: string;
+  result: "delivered" | "retrying" | "dead" | "skipped";
+  attempt: Omit<AttemptRecord, "n">;
+  /** Refs and app info the vendor returned for instance.provisioned. */
+  refs?: Record<string, string>;
+  appInfo?: JsonObject;
+  reason?: string;
+}
+
 export class InstanceObject extends DurableObject<Bindings> {
-  async hello() { return "hi"; }
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.#sql.exec(SCHEMA);
+    });
+  }
+
+  /** Applies a lifecycle command exactly once. */
+  async apply(cmd: LifecycleCommand): Promise<ApplyResult> {
+    const now = new Date();
+    const enabled = enabledConnectors(this.env);
+    const forwardPersonal = forwardPersonalData(this.env);
+    const eventId = crypto.randomUUID();
+    const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
+
+    const result = this.ctx.storage.transactionSync((): ApplyResult & { queued?: DeliveryMessage[] } => {
+      if (cmd.nonce && !this.#claimNonce(cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
+        return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
+      }
+      const instance = this.#instance();
+      const previous = this.#latestEvent(cmd.eventKey);
+      if (previous && instance && isStillTheSameEvent(previous, cmd, instance)) {
+        return { outcome: "duplicate", answer: previous.answer, instance };
+      }
+
+      const decision = decide(instance, cmd, now);
+      if (decision.kind === "reject") return { outcome: "rejected", reason: decision.reason, message: decision.message };
+      if (decision.kind === "noop") return { outcome: "duplicate", answer: cmd.answer, instance: instance! };
+
+      const stamp = now.toISOString();
+      const next: InstanceRecord = {
+        key: cmd.instanceKey,
+        source: cmd.source,
+        externalId: cmd.externalId,
+        state: decision.to,
+        plan: decision.plan,
+        expiresAt: decision.expiresAt,
+        refs: instance?.refs ?? {},
+        appInfo: instance?.appInfo ?? {},
+        test: instance ? instance.test : cmd.test,
+        version: (instance?.version ?? 0) + 1,
+        createdAt: instance?.createdAt ?? stamp,
+        updatedAt: stamp,
+      };
+      this.#writeInstance(next);
+      const snapshot = eventSnapshot({ type: decision.eventType, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal });
+      const seq = this.#insertEvent(eventId, cmd, decision.from, next.state, stamp, snapshot);
+
+      const queued: DeliveryMessage[] = [];
+      const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
+      for (const plan of planDeliveries({ type: decision.eventType, test: cmd.test, refs: next.refs, enabled })) {
+        const deliveryId = deliveryIds.get(plan.connector)!;
+        const pending = plan.status === "pending";
+        this.#sql.exec(
+          `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          deliveryId, seq, plan.connector, plan.status, pending ? null : plan.reason, pending ? leaseUntil : null, stamp, stamp,
+        );
+        if (pending) queued.push({ deliveryId, instanceKey: next.key, connector: plan.connector, event: { ...snapshot, id: deliveryId }, refs: next.refs });
+      }
+      if (queued.length > 0) this.#scheduleAlarm(leaseUntil);
+      return { outcome: "applied", answer: cmd.answer, instance: next, queued };
+    });
+
+    if (result.outcome === "applied" && result.queued && result.queued.length > 0) {
+      // Answer the marketplace now; the lease alarm covers a send that fails or never finishes.
+      this.ctx.waitUntil(this.#send(result.queued));
+    }
+    if (result.outcome === "applied") return { outcome: result.outcome, answer: result.answer, instance: result.instance };
+    return result;
+  }
+
+  /** Records a V2 nonce for a call that applies no command (queryInstance). False if already used. */
+  async claimNonce(nonce: string, expiresAtMs: number): Promise<boolean> {
+    return this.ctx.storage.transactionSync(() => this.#claimNonce(nonce, expiresAtMs, Date.now()));
+  }
+
+  /** The instance, or null when this object has never been provisioned. */
+  async view(): Promise<InstanceRecord | null> {
+    return this.#instance();
+  }
+
+  async details(limit = 50): Promise<InstanceDetails | null> {
+    const instance = this.#instance();
+    if (!instance) return null;
+    const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
+    const deliveries = this.#sql.exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3).toArray().map(deliveryFromRow);
+    return { instance, events, deliveries };
+  }
+
+  /** Merges refs (ids in partner systems) into the instance. Returns null for an unknown instance. */
+  async mergeRefs(refs: Record<string, string>, appInfo?: JsonObject): Promise<InstanceRecord | null> {
+    const instance = this.#instance();
+    if (!instance) return null;
+    const next = {
+      ...instance,
+      refs: { ...instance.refs, ...refs },
+      appInfo: appInfo ? { ...instance.appInfo, ...appInfo } : instance.appInfo,
+      updatedAt: new Date().toISOString(),
+    };
+    this.#writeInstance(next);
+    return next;
+  }
+
+  /** Records one delivery attempt reported by the queue consumer. Idempotent per attempt. */
+  async recordAttempt(report: AttemptReport): Promise<DeliveryRecord | null> {
+    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", report.deliveryId).toArray()[0];
+    if (!row) return null;
+    const delivery = deliveryFromRow(row);
+    // A late or duplicate report must not reopen a delivery that already reached a final state.
+    if (delivery.status === "delivered" || delivery.status === "skipped") return delivery;
+    const now = Date.now();
+    const n = delivery.attempts + 1;
+    const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
+    const status = report.result === "retrying" ? "pending" : report.result;
+    const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec(
+        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?`,
+        status, report.reason ?? null, n, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
+      );
+      if (report.refs || report.appInfo) {
+        const instance = this.#instance();
+        if (instance) {
+          this.#writeInstance({
+            ...instance,
+            refs: { ...instance.refs, ...(report.refs ?? {}) },
+            appInfo: { ...instance.appInfo, ...(report.appInfo ?? {}) },
+            updatedAt: new Date(now).toISOString(),
+          });
+        }
+      }
+      this.#rescheduleAlarm();
+    });
+    return deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", report.deliveryId).one());
+  }
+
+  /**
+   * Queues a dead (or still pending) delivery again with a fresh lease. Delivered and skipped
+   * deliveries are not replayed: the partner already has them or never should.
+   */
+  async replay(deliveryId: string): Promise<{ replayed: boolean; delivery: DeliveryRecord | null; message?: string }> {
+    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
+    if (!row) return { replayed: false, delivery: null, message: "unknown delivery" };
+    const delivery = deliveryFromRow(row);
+    if (delivery.status === "delivered" || delivery.status === "skipped") {
+      return { replayed: false, delivery, message: `delivery is ${delivery.status}` };
+    }
+    const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
+      this.#scheduleAlarm(leaseUntil);
+    });
+    const message = this.#messageFor(deliveryId);
+    if (message) await this.env.DELIVERIES.send(message);
+    return { replayed: true, delivery: deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).one()) };
+  }
+
+  /** Re-sends deliveries whose lease ran out: the queue lost them or their consumer died. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const overdue = this.#sql
+      .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND lease_until <= ?", now)
+      .toArray()
+      .map((r) => String(r.delivery_id));
+    const messages = overdue.map((id) => this.#messageFor(id)).filter((m): m is DeliveryMessage => m !== null);
+    if (messages.length > 0) {
+      this.ctx.storage.transactionSync(() => {
+        for (const m of messages) {
+          this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", now + DELIVERY_LEASE_MS, m.deliveryId);
+        }
+      });
+      await this.#send(messages);
+    }
+    this.#rescheduleAlarm();
+  }
+
+  async #send(messages: DeliveryMessage[]): Promise<void> {
+    try {
+      for (let i = 0; i < messages.length; i += 100) {
+        await this.env.DELIVERIES.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
+      }
+    } catch (err) {
+      console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
+      await this.ctx.storage.setAlarm(Date.now() + SEND_RETRY_MS);
+    }
+  }
+
+  #messageFor(deliveryId: string): DeliveryMessage | null {
+    const row = this.#sql
+      .exec<Row>(
+        "SELECT d.delivery_id, d.connector, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?",
+        deliveryId,
+      )
+      .toArray()[0];
+    const instance = this.#instance();
+    if (!row || !instance) return null;
+    const snapshot = JSON.parse(String(row.payload)) as EventSnapshot;
+    return {
+      deliveryId,
+      instanceKey: instance.key,
+      connector: String(row.connector) as ConnectorName,
+      event: { ...snapshot, id: deliveryId },
+      refs: instance.refs,
+    };
+  }
+
+  #claimNonce(nonce: string, expiresAtMs: number, nowMs: number): boolean {
+    this.#sql.exec("DELETE FROM nonces WHERE expires_at < ?", nowMs);
+    const seen = this.#sql.exec("SELECT 1 FROM nonces WHERE nonce = ?", nonce).toArray().length > 0;
+    if (seen) return false;
+    this.#sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", nonce, expiresAtMs);
+    return true;
+  }
+
+  #instance(): InstanceRecord | null {
+    const row = this.#sql.exec<Row>("SELECT * FROM instance WHERE id = 1").toArray()[0];
+    return row ? instanceFromRow(row) : null;
+  }
+
+  #latestEvent(eventKey: string): EventRecord | null {
+    const row = this.#sql.exec<Row>("SELECT * FROM events WHERE event_key = ? ORDER BY seq DESC LIMIT 1", eventKey).toArray()[0];
+    return row ? eventFromRow(row) : null;
+  }
+
+  #writeInstance(r: InstanceRecord): void {
+    this.#sql.exec(
+      `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan, expires_at = excluded.expires_at,
+         refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at`,
+      r.key, r.source, r.externalId, r.state, JSON.stringify(r.plan), r.expiresAt, JSON.stringify(r.refs),
+      JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt,
+    );
+  }
+
+  #insertEvent(eventId: string, cmd: LifecycleCommand, from: string | null, to: string, at: string, snapshot: EventSnapshot): number {
+    return Number(
+      this.#sql
+        .exec<{ seq: number }>(
+          `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+          eventId, cmd.eventKey, cmd.keyScope, snapshot.type, from, to, at, cmd.test ? 1 : 0, JSON.stringify(cmd.answer), JSON.stringify(snapshot),
+        )
+        .one().seq,
+    );
+  }
+
+  #scheduleAlarm(atMs: number): void {
+    // setAlarm inside transactionSync is part of the same atomic write.
+    void this.ctx.storage.setAlarm(atMs);
+  }
+
+  #rescheduleAlarm(): void {
+    const next = this.#sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
+    if (next === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(next);
+  }
+}
+
+/**
+ * An order-scoped key identifies one event forever. A state-scoped key (freeze, release) is the
+ * same event only while the state it produced holds, or after release, whose tombstone still
+ * answers late duplicates with success.
+ */
+function isStillTheSameEvent(previous: EventRecord, cmd: LifecycleCommand, instance: InstanceRecord): boolean {
+  if (cmd.keyScope === "order") return true;
+  return instance.state === previous.toState || instance.state === "released";
 }

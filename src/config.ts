@@ -1,0 +1,167 @@
+/**
+ * @module config
+ * The one place that reads configuration from the environment. Each area is parsed on first
+ * use, so a missing KooDrive password never breaks KooGallery, and every problem names the
+ * setting at fault (never its value).
+ */
+import { z } from "zod";
+import type { Bindings } from "./bindings";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    problem: string,
+  ) {
+    super(`configuration ${setting} ${problem}`);
+    this.name = "ConfigError";
+  }
+}
+
+const trimmed = (v: string | undefined): string => (v ?? "").trim();
+
+function required(env: Bindings, name: keyof Bindings): string {
+  const value = trimmed(env[name] as string | undefined);
+  if (!value) throw new ConfigError(name, "is not set");
+  return value;
+}
+
+function parsed<T>(env: Bindings, name: keyof Bindings, schema: z.ZodType<T>, fallback: string): T {
+  const raw = trimmed(env[name] as string | undefined) || fallback;
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new ConfigError(name, `is malformed: ${result.error.issues[0]?.message ?? "invalid"}`);
+  return result.data;
+}
+
+const boolFlag = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
+const httpUrl = z.url({ protocol: /^https?$/ });
+const positiveInt = z.coerce.number().int().positive();
+
+export interface KooGalleryConfig {
+  accessKey: string;
+  timestampToleranceS: number;
+  frontendUrl: string | null;
+}
+
+export function kooGalleryConfig(env: Bindings): KooGalleryConfig {
+  const frontendUrl = trimmed(env.KOOGALLERY_FRONTEND_URL);
+  return {
+    accessKey: required(env, "KOOGALLERY_ACCESS_KEY"),
+    timestampToleranceS: parsed(env, "KOOGALLERY_TIMESTAMP_TOLERANCE_S", positiveInt, "60"),
+    frontendUrl: frontendUrl ? parsed(env, "KOOGALLERY_FRONTEND_URL", httpUrl, "") : null,
+  };
+}
+
+export function forwardPersonalData(env: Bindings): boolean {
+  return parsed(env, "FORWARD_PERSONAL_DATA", boolFlag, "false");
+}
+
+export interface ActivePlatformConfig {
+  pathSecret: string;
+  allowedApGuids: string[];
+}
+
+export function activePlatformConfig(env: Bindings): ActivePlatformConfig {
+  const pathSecret = required(env, "ACTIVEPLATFORM_PATH_SECRET");
+  if (pathSecret.length < 16) throw new ConfigError("ACTIVEPLATFORM_PATH_SECRET", "is too short (use 32+ random characters)");
+  const allowedApGuids = trimmed(env.ACTIVEPLATFORM_ALLOWED_AP_GUIDS)
+    .split(",")
+    .map((g) => g.trim())
+    .filter(Boolean);
+  return { pathSecret, allowedApGuids };
+}
+
+export function adminToken(env: Bindings): string {
+  return required(env, "ADMIN_TOKEN");
+}
+
+export interface VendorConfig {
+  url: string;
+  secret: string;
+}
+
+export interface KooDriveConfig {
+  baseUrl: string;
+  userId: string;
+  auth:
+    | { mode: "token"; account: string; password: string; agentName: string; scheme: "bearer" | "raw" }
+    | { mode: "app"; appId: string; appSecret: string };
+}
+
+export interface MorConfig {
+  baseUrl: string;
+  username: string;
+  secret: string;
+  deleteAction: 1 | 2 | 3;
+}
+
+export type ConnectorName = "vendor" | "koodrive" | "mor";
+export const CONNECTORS: readonly ConnectorName[] = ["vendor", "koodrive", "mor"];
+
+/** A connector is enabled when its base URL is set; its other settings are checked when it is used. */
+export function enabledConnectors(env: Bindings): ConnectorName[] {
+  const urls: Record<ConnectorName, string | undefined> = {
+    vendor: env.VENDOR_WEBHOOK_URL,
+    koodrive: env.KOODRIVE_BASE_URL,
+    mor: env.MOR_BASE_URL,
+  };
+  return CONNECTORS.filter((c) => trimmed(urls[c]) !== "");
+}
+
+export function vendorConfig(env: Bindings): VendorConfig {
+  const secret = required(env, "VENDOR_WEBHOOK_SECRET");
+  if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) throw new ConfigError("VENDOR_WEBHOOK_SECRET", "must be whsec_ followed by base64");
+  return { url: parsed(env, "VENDOR_WEBHOOK_URL", httpUrl, ""), secret };
+}
+
+export function kooDriveConfig(env: Bindings): KooDriveConfig {
+  const baseUrl = parsed(env, "KOODRIVE_BASE_URL", httpUrl, "");
+  const userId = required(env, "KOODRIVE_USER_ID");
+  const mode = parsed(env, "KOODRIVE_AUTH_MODE", z.enum(["token", "app"]), "token");
+  if (mode === "app") {
+    return { baseUrl, userId, auth: { mode, appId: required(env, "KOODRIVE_APP_ID"), appSecret: required(env, "KOODRIVE_APP_SECRET") } };
+  }
+  return {
+    baseUrl,
+    userId,
+    auth: {
+      mode,
+      account: required(env, "KOODRIVE_ACCOUNT"),
+      password: required(env, "KOODRIVE_PASSWORD"),
+      agentName: required(env, "KOODRIVE_AGENT_NAME"),
+      scheme: parsed(env, "KOODRIVE_TOKEN_SCHEME", z.enum(["bearer", "raw"]), "bearer"),
+    },
+  };
+}
+
+export function morConfig(env: Bindings): MorConfig {
+  return {
+    baseUrl: parsed(env, "MOR_BASE_URL", httpUrl, ""),
+    username: required(env, "MOR_USERNAME"),
+    secret: required(env, "MOR_API_SECRET"),
+    deleteAction: parsed(env, "MOR_DELETE_ACTION", z.enum(["1", "2", "3"]).transform((v) => Number(v) as 1 | 2 | 3), "1"),
+  };
+}
+
+/** Every configuration problem, for /healthz. Messages name settings only. */
+export function configProblems(env: Bindings): string[] {
+  const checks: Array<() => unknown> = [
+    () => kooGalleryConfig(env),
+    () => forwardPersonalData(env),
+    () => activePlatformConfig(env),
+    () => adminToken(env),
+  ];
+  const enabled = enabledConnectors(env);
+  if (enabled.includes("vendor")) checks.push(() => vendorConfig(env));
+  if (enabled.includes("koodrive")) checks.push(() => kooDriveConfig(env));
+  if (enabled.includes("mor")) checks.push(() => morConfig(env));
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof ConfigError) problems.push(err.message);
+      else throw err;
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,22 @@
+/**
+ * @module delivery/message
+ * What travels on the deliveries and dead-letter queues. Self-contained, so the consumer needs
+ * no read from the Durable Object before calling a partner.
+ */
+import type { ConnectorName } from "../config";
+import type { CanonicalEvent } from "../lifecycle/event-payload";
+
+export interface DeliveryMessage {
+  deliveryId: string;
+  instanceKey: string;
+  connector: ConnectorName;
+  event: CanonicalEvent;
+  refs: Record<string, string>;
+}
+
+/** A message on the dead-letter queue: the delivery plus why it died. */
+export interface DeadLetterMessage extends DeliveryMessage {
+  reason: string;
+  attempts: number;
+  deadAt: string;
+}

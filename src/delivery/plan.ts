@@ -1,0 +1,56 @@
+/**
+ * @module delivery/plan
+ * Which connectors an event goes to, decided when the event is applied so that the outbox rows
+ * are written in the same transaction. Pure.
+ */
+import type { ConnectorName } from "../config";
+import type { EventType } from "../lifecycle/types";
+
+export type PlannedDelivery =
+  | { connector: ConnectorName; status: "pending" }
+  | { connector: ConnectorName; status: "skipped"; reason: string };
+
+/** Instance refs each connector cannot work without. */
+export const REQUIRED_REFS: Record<ConnectorName, readonly string[]> = {
+  vendor: [],
+  koodrive: ["koodrive.carrierUserId", "koodrive.packageId"],
+  mor: ["mor.subscriptionId"],
+};
+
+export function connectorReacts(connector: ConnectorName, type: EventType): boolean {
+  switch (connector) {
+    case "vendor":
+      return true;
+    case "koodrive":
+      return type === "instance.expired";
+    case "mor":
+      return type === "instance.renewed" || type === "instance.expired" || type === "instance.released";
+  }
+}
+
+export function missingRefs(connector: ConnectorName, refs: Record<string, string>): string[] {
+  return REQUIRED_REFS[connector].filter((r) => !refs[r]);
+}
+
+export function planDeliveries(input: {
+  type: EventType;
+  test: boolean;
+  refs: Record<string, string>;
+  enabled: readonly ConnectorName[];
+}): PlannedDelivery[] {
+  const plans: PlannedDelivery[] = [];
+  for (const connector of input.enabled) {
+    if (!connectorReacts(connector, input.type)) continue;
+    if (input.test && connector !== "vendor") {
+      plans.push({ connector, status: "skipped", reason: "test event (testFlag=1): only the vendor connector is called" });
+      continue;
+    }
+    const missing = missingRefs(connector, input.refs);
+    if (missing.length > 0) {
+      plans.push({ connector, status: "skipped", reason: `instance refs missing: ${missing.join(", ")}` });
+      continue;
+    }
+    plans.push({ connector, status: "pending" });
+  }
+  return plans;
+}

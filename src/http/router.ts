@@ -1,0 +1,24 @@
+/**
+ * @module http/router
+ * Maps routes to handlers. Anything that escapes a handler becomes a JSON 500 without detail:
+ * no stack trace or secret ever reaches a caller.
+ */
+import { Router } from "itty-router";
+import type { Bindings } from "../bindings";
+import { handleKooGallery } from "../marketplaces/koogallery/handler";
+import { health } from "./health";
+import { jsonError } from "./json-error";
+
+type Args = [Bindings, ExecutionContext];
+
+export const router = Router<Request, Args>({
+  catch: (err) => {
+    console.error(JSON.stringify({ msg: "unhandled error", error: err instanceof Error ? err.message : String(err) }));
+    return jsonError(500, "internal_error", "internal error");
+  },
+  finally: [(response) => response ?? jsonError(404, "not_found", "no such route")],
+});
+
+router
+  .get("/healthz", (_req, env) => health(env))
+  .all("/koogallery", (req, env, ctx) => handleKooGallery(req, env, ctx));

@@ -1,0 +1,77 @@
+/**
+ * @module lifecycle/types
+ * The canonical vocabulary every marketplace adapter maps onto, and every connector reads.
+ */
+
+export const INSTANCE_STATES = ["active", "suspended", "expired", "released"] as const;
+export type InstanceState = (typeof INSTANCE_STATES)[number];
+
+/** What a marketplace asks for, in the domain's words. */
+export type LifecycleAction = "provision" | "renew" | "update" | "suspend" | "resume" | "expire" | "release";
+
+export type InstanceEventType =
+  | "instance.provisioned"
+  | "instance.renewed"
+  | "instance.updated"
+  | "instance.suspended"
+  | "instance.resumed"
+  | "instance.expired"
+  | "instance.released";
+
+export type UserEventType = "user.created" | "user.updated" | "user.activated" | "user.deactivated" | "user.deleted";
+
+export type EventType = InstanceEventType | UserEventType;
+
+export type MarketplaceSource = "koogallery" | "activeplatform";
+
+/**
+ * How long an event key identifies the same event:
+ * - `order`: forever (a renewal order, a provisioning order);
+ * - `state`: while the state it produced still holds; a freeze after an unfreeze is a new event.
+ */
+export type EventKeyScope = "order" | "state";
+
+export type JsonObject = { [key: string]: unknown };
+
+/** Where an event came from, kept verbatim (minus personal data) for the vendor payload and audit. */
+export interface EventOrigin {
+  system: MarketplaceSource;
+  activity: string;
+  orderId?: string;
+  raw: JsonObject;
+}
+
+export interface LifecycleCommand {
+  instanceKey: string;
+  source: MarketplaceSource;
+  externalId: string;
+  action: LifecycleAction;
+  eventKey: string;
+  keyScope: EventKeyScope;
+  test: boolean;
+  /** New expiry (ISO 8601), for provision and renew; null means "does not expire". */
+  expiresAt?: string | null;
+  /** Extend the current expiry by this period instead of setting an absolute one (ActivePlatform renew). */
+  extendBy?: { value: number; unit: "Day" | "Month" | "Year" };
+  plan?: JsonObject;
+  origin: EventOrigin;
+  /** The business answer for this event; stored in the ledger and returned to every duplicate. */
+  answer: JsonObject;
+  /** V2 replay guard: the nonce and until when it must stay unique. */
+  nonce?: { value: string; expiresAtMs: number };
+}
+
+export interface InstanceRecord {
+  key: string;
+  source: MarketplaceSource;
+  externalId: string;
+  state: InstanceState;
+  plan: JsonObject;
+  expiresAt: string | null;
+  refs: Record<string, string>;
+  appInfo: JsonObject;
+  test: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}

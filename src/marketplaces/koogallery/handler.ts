@@ -1,0 +1,73 @@
+/**
+ * @module marketplaces/koogallery/handler
+ * `GET|POST /koogallery`. Chooses the generation by what authenticates the call (koogallery.md
+ * §5.2): `authToken` => V1, `signature` => V2. Always HTTP 200 with a signed body, errors included.
+ */
+import type { Bindings } from "../../bindings";
+import { ConfigError, kooGalleryConfig, type KooGalleryConfig } from "../../config";
+import { readV1Call, readV2Call, type KooGalleryCall } from "./inbound";
+import { processCall } from "./process";
+import { answerBody, kooGalleryResponse } from "./respond";
+import { KooGalleryFault, RESULT } from "./result-codes";
+
+export async function handleKooGallery(request: Request, env: Bindings, ctx: ExecutionContext): Promise<Response> {
+  const started = Date.now();
+  const url = new URL(request.url);
+  let config: KooGalleryConfig;
+  try {
+    config = kooGalleryConfig(env);
+  } catch (err) {
+    await request.body?.cancel();
+    if (err instanceof ConfigError) return kooGalleryResponse(null, answerBody(RESULT.internalError, err.message));
+    throw err;
+  }
+
+  let call: KooGalleryCall | undefined;
+  let body;
+  try {
+    call = await readCall(request, url, config, started);
+    body = await processCall(call, env, config, ctx);
+  } catch (err) {
+    body = faultBody(err);
+  }
+  log(call, url, body.resultCode, started);
+  return kooGalleryResponse(config.accessKey, body);
+}
+
+async function readCall(request: Request, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
+  const query = url.searchParams;
+  if (query.has("authToken")) {
+    if (request.method !== "GET") {
+      await request.body?.cancel();
+      throw new KooGalleryFault(RESULT.invalidParameter, "authToken calls (V1) must use GET");
+    }
+    return readV1Call(url, config);
+  }
+  if (query.has("signature")) {
+    if (request.method !== "POST") throw new KooGalleryFault(RESULT.invalidParameter, "signature calls (V2) must use POST");
+    return readV2Call(request, url, config, nowMs);
+  }
+  await request.body?.cancel();
+  throw new KooGalleryFault(RESULT.authFailed, "missing authToken (V1) or signature, timestamp and nonce (V2)");
+}
+
+function faultBody(err: unknown) {
+  if (err instanceof KooGalleryFault) return answerBody(err.resultCode, err.message);
+  if (err instanceof ConfigError) return answerBody(RESULT.internalError, err.message);
+  console.error(JSON.stringify({ msg: "koogallery call failed", error: err instanceof Error ? err.message : String(err) }));
+  return answerBody(RESULT.internalError, "internal error; KooGallery may retry");
+}
+
+function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number): void {
+  console.log(
+    JSON.stringify({
+      route: "koogallery",
+      generation: call?.generation,
+      activity: call?.activity ?? url.searchParams.get("activity") ?? undefined,
+      instanceId: call?.params.instanceId,
+      orderId: call?.params.orderId,
+      resultCode,
+      ms: Date.now() - started,
+    }),
+  );
+}

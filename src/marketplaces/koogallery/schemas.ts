@@ -1,0 +1,111 @@
+/**
+ * @module marketplaces/koogallery/schemas
+ * The parameters of every activity of both generations (koogallery.md §3), validated with zod.
+ * Lengths are the documented maxima. Unknown parameters are accepted and kept (they are part of
+ * the V1 signature and of the raw event), never interpreted.
+ */
+import { z } from "zod";
+
+const str = (max: number) => z.string().min(1).max(max);
+const optStr = (max: number) => z.string().max(max).optional();
+
+/** Parses `yyyyMMddHHmmss[SSS]` as UTC (koogallery.md §6 #11). */
+export function parseExpireTime(value: string): string | null {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC rolls 2025-02-30 over into March; a date that does not round-trip is invalid.
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
+  return date.toISOString();
+}
+
+/** `yyyyMMddHHmmss`, optionally followed by milliseconds (the V2 example has 17 digits). */
+export const expireTimeSchema = z
+  .string()
+  .regex(/^\d{14}(\d{3})?$/, "must be yyyyMMddHHmmss")
+  .refine((v) => parseExpireTime(v) !== null, "is not a valid date");
+const testFlag = z.string().max(8).optional();
+
+const v1Common = {
+  activity: z.string(),
+  timeStamp: z.string().regex(/^\d{17}$/, "must be yyyyMMddHHmmssSSS"),
+  testFlag,
+};
+
+export const v1Schemas = {
+  newInstance: z.looseObject({
+    ...v1Common,
+    customerId: str(100),
+    customerName: optStr(64),
+    businessId: str(64),
+    orderId: str(64),
+    productId: str(64),
+    skuCode: optStr(64),
+    expireTime: expireTimeSchema.optional(),
+    trialFlag: optStr(8),
+    chargingMode: optStr(8),
+    periodType: optStr(10),
+    periodNumber: optStr(10),
+    orderAmount: optStr(32),
+    mobilePhone: optStr(256),
+    email: optStr(256),
+  }),
+  refreshInstance: z.looseObject({
+    ...v1Common,
+    orderId: str(64),
+    instanceId: str(64),
+    productId: optStr(64),
+    expireTime: expireTimeSchema,
+    trialToFormal: optStr(8),
+    periodType: optStr(10),
+    periodNumber: optStr(10),
+    orderAmount: optStr(32),
+  }),
+  expireInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: str(64) }),
+  releaseInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: str(64), orderAmount: optStr(32) }),
+  upgrade: z.looseObject({
+    ...v1Common,
+    instanceId: str(64),
+    orderId: str(64),
+    skuCode: str(64),
+    productId: str(64),
+    amount: optStr(32),
+    diskSize: optStr(32),
+    bandWidth: optStr(32),
+  }),
+  instanceStatus: z.looseObject({ ...v1Common, instanceId: str(64), instanceStatus: z.enum(["FREEZE", "NORMAL"]) }),
+  queryInstance: z.looseObject({ ...v1Common, instanceId: z.string().min(1).max(6500) }),
+};
+
+const v2Common = { activity: z.string(), testFlag };
+
+export const v2Schemas = {
+  newInstance: z.looseObject({ ...v2Common, orderId: str(64), orderLineId: str(64), businessId: str(64), productId: optStr(64) }),
+  queryInstance: z.looseObject({ ...v2Common, instanceId: z.string().min(1).max(6500) }),
+  refreshInstance: z.looseObject({
+    ...v2Common,
+    scene: z.enum(["TRIAL_TO_FORMAL", "RENEWAL", "UNSUBSCRIBE_RENEWAL_PERIOD", "RENEWAL_CHANGE"]),
+    orderId: str(64),
+    orderLineId: str(64),
+    instanceId: str(64),
+    productId: optStr(64),
+    expireTime: expireTimeSchema,
+  }),
+  updateInstanceStatus: z.looseObject({ ...v2Common, instanceId: str(64), status: z.enum(["FREEZE", "UNFREEZE"]) }),
+  releaseInstance: z.looseObject({ ...v2Common, instanceId: str(64), orderId: optStr(64), orderLineId: optStr(64) }),
+  upgradeInstance: z.looseObject({ ...v2Common, instanceId: str(64), orderId: str(64), orderLineId: str(64) }),
+};
+
+export type V1Activity = keyof typeof v1Schemas;
+export type V2Activity = keyof typeof v2Schemas;
+
+/** "instanceId: Too big" -> a resultMsg that names the parameter. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request parameter";
+  const name = issue.path.join(".") || "request";
+  if (issue.code === "invalid_type" && issue.input === undefined) return `missing parameter: ${name}`;
+  return `invalid parameter ${name}: ${issue.message}`;
+}
+

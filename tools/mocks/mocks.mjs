@@ -1,0 +1,112 @@
+/**
+ * @module tools/mocks/mocks
+ * Starts the three mock partners in this process: vendor webhook receiver, KooDrive carrier API and
+ * MOR billing API, each on its own port. Used by the CLI and by other tools and tests that want a
+ * gateway's outbound calls to land somewhere observable.
+ */
+import { mergeFaults } from "./faults.mjs";
+import { createKooDriveHandler, koodriveUserId } from "./koodrive.mjs";
+import { createMorHandler } from "./mor.mjs";
+import { startServer } from "./server.mjs";
+import { DEFAULT_VENDOR_SECRET, createVendorHandler } from "./vendor.mjs";
+
+export const DEFAULT_PORT_BASE = 9101;
+
+/** Defaults for every partner setting; the CLI's --help shows the same values. */
+export const DEFAULTS = Object.freeze({
+  host: "127.0.0.1",
+  portBase: DEFAULT_PORT_BASE,
+  vendor: Object.freeze({ secret: DEFAULT_VENDOR_SECRET, path: "/webhooks" }),
+  koodrive: Object.freeze({ account: "carrier-admin", password: "carrier-pass", appId: "mock-app-id", appSecret: "mock-app-secret", tokenTtlS: 1800 }),
+  mor: Object.freeze({ user: "admin", secret: "mor-secret", disabledAsError: false }),
+});
+
+/**
+ * @typedef {Partial<import("./faults.mjs").Faults>} FaultOptions
+ *
+ * @typedef {object} MockOptions
+ * @property {string} [host]      default 127.0.0.1
+ * @property {number} [portBase]  vendor = base, koodrive = base+1, mor = base+2; 0 = any free ports
+ * @property {{vendor?: number, koodrive?: number, mor?: number}} [ports] explicit ports, win over portBase
+ * @property {FaultOptions} [faults] applied to all three servers
+ * @property {{secret?: string, path?: string, faults?: FaultOptions}} [vendor] path only shapes urls.vendor; any path is accepted
+ * @property {{account?: string, password?: string, appId?: string, appSecret?: string, tokenTtlS?: number, faults?: FaultOptions}} [koodrive]
+ * @property {{user?: string, secret?: string, disabledAsError?: boolean, faults?: FaultOptions}} [mor]
+ * @property {((line: string) => void)|false} [log] one line per request; default console.log, false = silent
+ * @property {() => number} [now]    clock in epoch ms (tests move it to expire tokens and timestamps)
+ * @property {() => number} [random] in [0,1), drives failRate
+ */
+
+/**
+ * @typedef {object} RunningMocks
+ * @property {{vendor: string, koodrive: string, mor: string}} urls  vendor: full webhook URL
+ *   (VENDOR_WEBHOOK_URL); koodrive, mor: base URLs (KOODRIVE_BASE_URL, MOR_BASE_URL)
+ * @property {{vendor: number, koodrive: number, mor: number}} ports
+ * @property {{vendor: object[], koodrive: object[], mor: object[]}} received every request, in order:
+ *   {at, method, path, query, headers, body, status, ok, verdict, injected, fields, warnings, response}
+ * @property {Record<string, string>} gatewayVars non-secret gateway settings pointing at these mocks
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * @param {MockOptions} [options]
+ * @returns {Promise<RunningMocks>}
+ */
+export async function startMocks(options = {}) {
+  const host = options.host ?? DEFAULTS.host;
+  const base = options.portBase ?? DEFAULTS.portBase;
+  const portFor = (name, offset) => options.ports?.[name] ?? (base === 0 ? 0 : base + offset);
+  const vendorCfg = { ...DEFAULTS.vendor, ...defined(options.vendor) };
+  const kooCfg = { ...DEFAULTS.koodrive, ...defined(options.koodrive) };
+  const morCfg = { ...DEFAULTS.mor, ...defined(options.mor) };
+  if (!(Number.isFinite(kooCfg.tokenTtlS) && kooCfg.tokenTtlS > 0)) throw new RangeError("koodrive tokenTtlS must be a positive number");
+  const clock = { now: options.now ?? Date.now, random: options.random ?? Math.random };
+  const log = options.log === false ? undefined : (options.log ?? ((line) => console.log(line)));
+  const received = { vendor: [], koodrive: [], mor: [] };
+
+  const specs = [
+    ["vendor", 0, createVendorHandler(vendorCfg)],
+    ["koodrive", 1, createKooDriveHandler(kooCfg)],
+    ["mor", 2, createMorHandler(morCfg)],
+  ];
+  /** @type {Record<string, {url: string, port: number, close: () => Promise<void>}>} */
+  const servers = {};
+  try {
+    for (const [name, offset, handler] of specs) {
+      servers[name] = await startServer({
+        name,
+        host,
+        port: portFor(name, offset),
+        handler,
+        faults: mergeFaults(options.faults, options[name]?.faults),
+        clock,
+        log,
+        received: received[name],
+      });
+    }
+  } catch (err) {
+    await Promise.all(Object.values(servers).map((s) => s.close()));
+    throw err;
+  }
+
+  const urls = { vendor: `${servers.vendor.url}${vendorCfg.path}`, koodrive: servers.koodrive.url, mor: servers.mor.url };
+  return {
+    urls,
+    ports: { vendor: servers.vendor.port, koodrive: servers.koodrive.port, mor: servers.mor.port },
+    received,
+    gatewayVars: {
+      VENDOR_WEBHOOK_URL: urls.vendor,
+      KOODRIVE_BASE_URL: urls.koodrive,
+      KOODRIVE_USER_ID: koodriveUserId(kooCfg.account),
+      MOR_BASE_URL: urls.mor,
+    },
+    close: async () => {
+      await Promise.all(Object.values(servers).map((s) => s.close()));
+    },
+  };
+}
+
+/** Drop undefined values so they do not override defaults. @param {object|undefined} o */
+function defined(o) {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([k, v]) => v !== undefined && k !== "faults"));
+}

@@ -1,0 +1,200 @@
+/**
+ * @module tools/mocks/server
+ * One HTTP server around a partner handler: buffers the body, applies injected faults, records
+ * every request for in-process callers and prints one log line per request. Handlers are plain
+ * async functions from a parsed request to a {@link Reply}, so partner logic never touches sockets.
+ */
+import http from "node:http";
+import { pickFault } from "./faults.mjs";
+
+/** Anything larger is not a plausible partner call. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * @typedef {object} MockRequest
+ * @property {string} method
+ * @property {string} path      raw path as sent, without the query
+ * @property {string} rawQuery  text after `?`, "" if none
+ * @property {Record<string, string>} headers  lower-case names
+ * @property {Buffer} bodyBytes exact bytes received
+ * @property {string} body      the bytes as UTF-8
+ * @property {number} now       receive time, epoch ms (from the injected clock)
+ */
+
+/**
+ * @typedef {object} Reply
+ * @property {number} status
+ * @property {Record<string, string>} [headers]
+ * @property {string} body
+ * @property {string} verdict   short reason for the log, never a secret
+ * @property {boolean} [ok]     whether the partner accepted the call
+ * @property {Record<string, unknown>} [fields] key request fields worth logging (no secrets)
+ * @property {string[]} [warnings] deviations from the documented protocol that were tolerated
+ */
+
+/**
+ * @param {number} status
+ * @param {unknown} value
+ * @param {Omit<Reply, "status"|"body">} meta
+ * @returns {Reply}
+ */
+export const jsonReply = (status, value, meta) => ({
+  status,
+  headers: { "content-type": "application/json; charset=utf-8" },
+  body: JSON.stringify(value),
+  ...meta,
+});
+
+/**
+ * @param {object} opts
+ * @param {string} opts.name            label in logs and records
+ * @param {string} opts.host
+ * @param {number} opts.port            0 = any free port
+ * @param {(req: MockRequest) => Promise<Reply>|Reply} opts.handler
+ * @param {import("./faults.mjs").Faults} opts.faults
+ * @param {{now: () => number, random: () => number}} opts.clock
+ * @param {((line: string) => void)|undefined} opts.log
+ * @param {object[]} opts.received      every request is pushed here
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ */
+export async function startServer({ name, host, port, handler, faults, clock, log, received }) {
+  const startedAt = clock.now();
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  async function serve(req, res) {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    /** @type {Reply} */
+    let reply;
+    let bodyBytes = Buffer.alloc(0);
+    let injected = false;
+    try {
+      bodyBytes = await readBody(req);
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const now = clock.now();
+      const fault = pickFault(faults, { elapsedMs: now - startedAt, random: clock.random });
+      if (fault) {
+        injected = true;
+        reply = {
+          status: fault.status,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+          body: `mock ${name}: injected fault: ${fault.reason}\n`,
+          verdict: `injected: ${fault.reason}`,
+          ok: false,
+        };
+      } else {
+        reply = await handler({
+          method: req.method ?? "GET",
+          path: q < 0 ? url : url.slice(0, q),
+          rawQuery: q < 0 ? "" : url.slice(q + 1),
+          headers: flattenHeaders(req.headers),
+          bodyBytes,
+          body: bodyBytes.toString("utf8"),
+          now,
+        });
+      }
+    } catch (err) {
+      const tooLarge = err instanceof BodyTooLarge;
+      reply = {
+        status: tooLarge ? 413 : 500,
+        headers: { "content-type": "text/plain; charset=utf-8" },
+        body: tooLarge ? "body too large\n" : "mock internal error\n",
+        verdict: tooLarge ? "rejected: body too large" : `mock bug: ${err instanceof Error ? err.message : String(err)}`,
+        ok: false,
+      };
+    }
+    const entry = {
+      at: new Date(clock.now()).toISOString(),
+      method: req.method ?? "GET",
+      path: q < 0 ? url : url.slice(0, q),
+      query: q < 0 ? "" : url.slice(q + 1),
+      headers: flattenHeaders(req.headers),
+      body: bodyBytes.toString("utf8"),
+      status: reply.status,
+      ok: reply.ok ?? (reply.status >= 200 && reply.status < 300),
+      verdict: reply.verdict,
+      injected,
+      fields: reply.fields ?? {},
+      warnings: reply.warnings ?? [],
+      response: reply.body,
+    };
+    received.push(entry);
+    log?.(formatLine(name, entry));
+    if (!res.headersSent) {
+      res.writeHead(reply.status, { ...(reply.headers ?? {}), "content-length": Buffer.byteLength(reply.body) });
+      res.end(reply.body);
+    }
+  }
+
+  const server = http.createServer((req, res) => void serve(req, res));
+  await new Promise((resolve, reject) => {
+    server.once("error", (err) => {
+      const code = /** @type {NodeJS.ErrnoException} */ (err).code;
+      reject(code === "EADDRINUSE" ? new Error(`${name} mock: port ${port} on ${host} is already in use`) : err);
+    });
+    server.listen(port, host, () => resolve(undefined));
+  });
+  const address = server.address();
+  const actualPort = typeof address === "object" && address ? address.port : port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve(undefined));
+        // Keep-alive sockets from fetch clients would otherwise hold close() open.
+        server.closeAllConnections();
+      }),
+  };
+}
+
+class BodyTooLarge extends Error {}
+
+/** @param {http.IncomingMessage} req @returns {Promise<Buffer>} */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    req.on("data", (chunk) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new BodyTooLarge());
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** @param {http.IncomingHttpHeaders} h @returns {Record<string, string>} */
+function flattenHeaders(h) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `2026-11-22T12:00:00.000Z [mor] POST /billing/api/subscription_update -> 200 ok ... key=value`
+ * @param {string} name
+ * @param {{at: string, method: string, path: string, status: number, verdict: string, fields: Record<string, unknown>, warnings: string[]}} e
+ * @returns {string}
+ */
+export function formatLine(name, e) {
+  const fields = Object.entries(e.fields)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${quote(String(v))}`)
+    .join(" ");
+  const warnings = e.warnings.map((w) => ` [warning: ${w}]`).join("");
+  return `${e.at} [${name}] ${e.method} ${e.path} -> ${e.status} ${e.verdict}${fields ? ` ${fields}` : ""}${warnings}`;
+}
+
+/** @param {string} s */
+const quote = (s) => (/^[^\s"]*$/.test(s) ? s : JSON.stringify(s));

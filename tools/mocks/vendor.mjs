@@ -1,0 +1,158 @@
+/**
+ * @module tools/mocks/vendor
+ * The vendor's webhook receiver (interface.md, "Outbound connectors"): checks the Standard Webhooks
+ * signature, dedups by `webhook-id`, and answers `instance.provisioned` with refs and app info the
+ * way a vendor app would, so the gateway's ref-storing path can be exercised end to end.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { jsonReply } from "./server.mjs";
+import { digitsFrom, hmacSha256, safeEqual } from "./util.mjs";
+
+/** Standard Webhooks default tolerance, in both directions. */
+export const WEBHOOK_TOLERANCE_S = 5 * 60;
+
+export const DEFAULT_VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+const EVENT_TYPES = new Set([
+  "instance.provisioned",
+  "instance.renewed",
+  "instance.updated",
+  "instance.suspended",
+  "instance.resumed",
+  "instance.expired",
+  "instance.released",
+  "user.created",
+  "user.updated",
+  "user.activated",
+  "user.deactivated",
+  "user.deleted",
+]);
+
+/**
+ * @param {string} secret `whsec_<base64>` (the prefix is optional, as in the reference library)
+ * @returns {Buffer}
+ */
+export function decodeWebhookSecret(secret) {
+  const b64 = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
+  // Buffer.from(..., "base64") silently skips junk, so check the alphabet first.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error("vendor secret must be whsec_ followed by base64");
+  return Buffer.from(b64, "base64");
+}
+
+/**
+ * The refs and app info a vendor app would hand back for a new tenant. Ids are derived from the
+ * instance key so reruns give the same answers; only the password is random.
+ * @param {string} instanceKey
+ * @param {string} password
+ */
+export function provisionedAnswer(instanceKey, password) {
+  const shortId = createHash("sha256").update(`tenant:${instanceKey}`).digest("hex").slice(0, 10);
+  return {
+    refs: {
+      "mor.subscriptionId": digitsFrom(`mor:${instanceKey}`, "1", 6),
+      "koodrive.carrierUserId": digitsFrom(`koodrive:${instanceKey}`, "1", 18),
+      "koodrive.packageId": "14",
+    },
+    appInfo: {
+      frontEndUrl: `https://app.example.test/t/${shortId}`,
+      adminUrl: "https://app.example.test/admin",
+      userName: "admin",
+      password,
+      memo: "mock tenant",
+    },
+  };
+}
+
+/**
+ * @param {{secret: string}} opts
+ * @returns {(req: import("./server.mjs").MockRequest) => import("./server.mjs").Reply}
+ */
+export function createVendorHandler({ secret }) {
+  const key = decodeWebhookSecret(secret);
+  /** webhook-id -> {answer, bodyHash} of the first accepted delivery */
+  const seen = new Map();
+  /** instance key -> password, so a re-provision of the same tenant keeps its credentials */
+  const passwords = new Map();
+
+  return function vendorHandler(req) {
+    if (req.method !== "POST") return jsonReply(405, { error: "POST only" }, { verdict: `rejected: method ${req.method}` });
+
+    const id = req.headers["webhook-id"];
+    const problem = verifySignature(key, req);
+    if (problem) return jsonReply(401, { error: "invalid signature" }, { verdict: `rejected: ${problem}`, fields: { id } });
+
+    const bodyHash = createHash("sha256").update(req.bodyBytes).digest("hex");
+    const earlier = seen.get(id);
+    if (earlier) {
+      const warnings = earlier.bodyHash === bodyHash ? [] : ["same webhook-id with a different body"];
+      return jsonReply(200, earlier.answer, { verdict: "duplicate", fields: { id, type: earlier.type }, warnings });
+    }
+
+    /** @type {any} */
+    let event;
+    try {
+      event = JSON.parse(req.body);
+    } catch {
+      return jsonReply(400, { error: "body is not JSON" }, { verdict: "rejected: body is not JSON", fields: { id } });
+    }
+    if (!event || typeof event !== "object" || typeof event.type !== "string") {
+      return jsonReply(400, { error: "missing type" }, { verdict: "rejected: payload has no type", fields: { id } });
+    }
+
+    const warnings = payloadWarnings(event, id);
+    const instanceKey = event.instance?.key ?? (event.instance?.source && event.instance?.id ? `${event.instance.source}:${event.instance.id}` : id);
+    let answer = {};
+    if (event.type === "instance.provisioned") {
+      if (!passwords.has(instanceKey)) passwords.set(instanceKey, randomBytes(12).toString("base64url"));
+      answer = provisionedAnswer(instanceKey, passwords.get(instanceKey));
+    }
+    seen.set(id, { answer, bodyHash, type: event.type });
+    return jsonReply(200, answer, {
+      verdict: "ok",
+      ok: true,
+      fields: { id, type: event.type, key: instanceKey, state: event.instance?.state, test: event.test === true ? true : undefined },
+      warnings,
+    });
+  };
+}
+
+/**
+ * @param {Buffer} key
+ * @param {import("./server.mjs").MockRequest} req
+ * @returns {string|undefined} why the signature is not acceptable
+ */
+function verifySignature(key, req) {
+  const id = req.headers["webhook-id"];
+  const ts = req.headers["webhook-timestamp"];
+  const sigs = req.headers["webhook-signature"];
+  if (!id || !ts || !sigs) return "missing webhook-id, webhook-timestamp or webhook-signature";
+  if (!/^\d{1,12}$/.test(ts)) return "webhook-timestamp is not integer seconds";
+  const skew = Math.floor(req.now / 1000) - Number(ts);
+  if (skew > WEBHOOK_TOLERANCE_S) return `webhook-timestamp too old (${skew}s)`;
+  if (skew < -WEBHOOK_TOLERANCE_S) return `webhook-timestamp too new (${-skew}s ahead)`;
+  const expected = hmacSha256(key, Buffer.concat([Buffer.from(`${id}.${ts}.`), req.bodyBytes]));
+  // Space-separated list; versions other than v1 are skipped, which is how key rotation works.
+  for (const part of sigs.split(" ")) {
+    const comma = part.indexOf(",");
+    if (comma < 0 || part.slice(0, comma) !== "v1") continue;
+    if (safeEqual(Buffer.from(part.slice(comma + 1), "base64"), expected)) return undefined;
+  }
+  return "no matching v1 signature";
+}
+
+/**
+ * Interface deviations that a vendor would still accept but the gateway should not produce.
+ * @param {any} event
+ * @param {string} webhookId
+ * @returns {string[]}
+ */
+function payloadWarnings(event, webhookId) {
+  const w = [];
+  if (event.id !== webhookId) w.push("payload id differs from webhook-id");
+  if (!EVENT_TYPES.has(event.type)) w.push(`unknown event type ${JSON.stringify(event.type).slice(0, 40)}`);
+  if (typeof event.occurredAt !== "string" || Number.isNaN(Date.parse(event.occurredAt))) w.push("occurredAt is not an ISO time");
+  if (typeof event.test !== "boolean") w.push("test is not a boolean");
+  if (event.type.startsWith("instance.") && typeof event.instance?.key !== "string") w.push("instance.key missing");
+  if (typeof event.source?.system !== "string") w.push("source.system missing");
+  return w;
+}
