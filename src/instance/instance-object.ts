@@ -14,7 +14,7 @@ import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../c
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
 import { eventSnapshot, type EventSnapshot } from "../lifecycle/event-payload";
-import { decide, type RejectReason } from "../lifecycle/state-machine";
+import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
 import { SCHEMA } from "./schema";
 import {
@@ -102,12 +102,13 @@ export class InstanceObject extends DurableObject<Bindings> {
         updatedAt: stamp,
       };
       this.#writeInstance(next);
-      const snapshot = eventSnapshot({ type: decision.eventType, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal });
+      const type = eventTypeFor(cmd.subject ?? "instance", decision.eventType);
+      const snapshot = eventSnapshot({ type, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal });
       const seq = this.#insertEvent(eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
-      for (const plan of planDeliveries({ type: decision.eventType, test: cmd.test, refs: next.refs, enabled })) {
+      for (const plan of planDeliveries({ type, test: cmd.test, refs: next.refs, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const pending = plan.status === "pending";
         this.#sql.exec(

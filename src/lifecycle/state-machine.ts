@@ -7,7 +7,7 @@
  * "repeats answer success without re-doing" is met. Release is accepted from every live state
  * because KooGallery releases active instances after an unsubscription.
  */
-import type { InstanceEventType, InstanceRecord, InstanceState, LifecycleAction, LifecycleCommand } from "./types";
+import type { EventType, InstanceEventType, InstanceRecord, InstanceState, LifecycleAction, LifecycleCommand, Subject, UserEventType } from "./types";
 
 export type RejectReason = "unknown_instance" | "released" | "illegal_transition" | "no_expiry";
 
@@ -78,4 +78,17 @@ export function addPeriod(start: Date, by: { value: number; unit: "Day" | "Month
     d.setUTCDate(Math.min(day, lastDay));
   }
   return d;
+}
+
+const USER_EVENT: Partial<Record<InstanceEventType, UserEventType>> = {
+  "instance.provisioned": "user.created",
+  "instance.updated": "user.updated",
+  "instance.resumed": "user.activated",
+  "instance.suspended": "user.deactivated",
+  "instance.released": "user.deleted",
+};
+
+/** The event type announced for a transition, by subject. */
+export function eventTypeFor(subject: Subject, type: InstanceEventType): EventType {
+  return subject === "user" ? (USER_EVENT[type] ?? type) : type;
 }

@@ -41,7 +41,15 @@ export interface EventOrigin {
   raw: JsonObject;
 }
 
+/**
+ * What the Durable Object tracks. ActivePlatform users follow the same lifecycle as instances
+ * (create, update, deactivate, activate, delete) but are announced as `user.*` events.
+ */
+export type Subject = "instance" | "user";
+
 export interface LifecycleCommand {
+  /** Defaults to "instance". */
+  subject?: Subject;
   instanceKey: string;
   source: MarketplaceSource;
   externalId: string;
