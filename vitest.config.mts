@@ -7,6 +7,13 @@ import { defineConfig } from "vitest/config";
 //   from a developer's .dev.vars.
 // - "node": tests of the Node tools (simulator, mock partners, OpenAPI document validation),
 //   which run on a developer's machine, not in workerd.
+const BASE_BINDINGS = {
+  KOOGALLERY_ACCESS_KEY: "a1b2c3d4-e5f6-4711-8899-aabbccddeeff",
+  ADMIN_TOKEN: "test-admin-token",
+  ACTIVEPLATFORM_PATH_SECRET: "test-path-secret-0123456789abcdef",
+  KOOGALLERY_FRONTEND_URL: "https://app.example.test/",
+};
+
 export default defineConfig({
   test: {
     // The first request of a file starts workerd and its Durable Objects; on 2 shared cores that
@@ -18,16 +25,39 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              bindings: BASE_BINDINGS,
+            },
+          }),
+        ],
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/delivery-flow/**"], testTimeout: 30_000 },
+      },
+      {
+        // The same Worker with every connector pointed at mock partners, which the tests install
+        // at the fetch boundary (test/support/partners.ts).
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
               bindings: {
-                KOOGALLERY_ACCESS_KEY: "a1b2c3d4-e5f6-4711-8899-aabbccddeeff",
-                ADMIN_TOKEN: "test-admin-token",
-                ACTIVEPLATFORM_PATH_SECRET: "test-path-secret-0123456789abcdef",
-                KOOGALLERY_FRONTEND_URL: "https://app.example.test/",
+                ...BASE_BINDINGS,
+                VENDOR_WEBHOOK_URL: "https://vendor.test/webhooks",
+                VENDOR_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                KOODRIVE_BASE_URL: "https://koodrive.test",
+                KOODRIVE_AUTH_MODE: "token",
+                KOODRIVE_ACCOUNT: "carrier-admin",
+                KOODRIVE_PASSWORD: "carrier-pass",
+                KOODRIVE_AGENT_NAME: "lifecycle-gateway-test",
+                KOODRIVE_TOKEN_SCHEME: "bearer",
+                KOODRIVE_USER_ID: "1505084218764547200",
+                MOR_BASE_URL: "https://mor.test",
+                MOR_USERNAME: "admin",
+                MOR_API_SECRET: "mor-test-secret",
+                MOR_DELETE_ACTION: "1",
               },
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**"], testTimeout: 30_000 },
+        test: { name: "delivery", include: ["test/delivery-flow/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
         test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },

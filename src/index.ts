@@ -1,18 +1,26 @@
 /**
  * @module index
  * The Worker: HTTP for marketplaces, operators and health; the queue consumers that deliver
- * lifecycle events downstream. Durable Object classes are exported from here for wrangler.
+ * lifecycle events downstream and record dead letters. Durable Object classes are exported from
+ * here for wrangler.
  */
 import type { Bindings } from "./bindings";
+import { consumeDeadLetters } from "./delivery/dead-letter-consumer";
+import { consumeDeliveries } from "./delivery/consumer";
+import type { DeadLetterMessage, DeliveryMessage } from "./delivery/message";
 import { router } from "./http/router";
 
 export { InstanceObject } from "./instance/instance-object";
 export { KooDriveSessionObject } from "./connectors/koodrive/session-object";
 
+export const DELIVERY_QUEUE = "lifecycle-deliveries";
+export const DEAD_LETTER_QUEUE = "lifecycle-dead-letters";
+
 // `satisfies` keeps fetch/queue callable in tests without asserting they are defined.
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
-  async queue(batch) {
-    batch.retryAll();
+  async queue(batch, env) {
+    if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch as MessageBatch<DeadLetterMessage>, env);
+    return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   },
 } satisfies ExportedHandler<Bindings>;

@@ -118,7 +118,7 @@ export class InstanceObject extends DurableObject<Bindings> {
         );
         if (pending) queued.push({ deliveryId, instanceKey: next.key, connector: plan.connector, event: { ...snapshot, id: deliveryId }, refs: next.refs });
       }
-      if (queued.length > 0) this.#scheduleAlarm(leaseUntil);
+      if (queued.length > 0) this.#rescheduleAlarm();
       return { outcome: "applied", answer: cmd.answer, instance: next, queued };
     });
 
@@ -168,7 +168,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!row) return null;
     const delivery = deliveryFromRow(row);
     // A late or duplicate report must not reopen a delivery that already reached a final state.
-    if (delivery.status === "delivered" || delivery.status === "skipped") return delivery;
+    if (delivery.status === "delivered") return delivery;
     const now = Date.now();
     const n = delivery.attempts + 1;
     const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
@@ -195,21 +195,35 @@ export class InstanceObject extends DurableObject<Bindings> {
     return deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", report.deliveryId).one());
   }
 
+  /** Marks a delivery dead unless it was delivered or skipped meanwhile. Idempotent. */
+  async markDead(deliveryId: string, reason: string): Promise<DeliveryRecord | null> {
+    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
+    if (!row) return null;
+    const delivery = deliveryFromRow(row);
+    if (delivery.status !== "pending") return delivery;
+    this.ctx.storage.transactionSync(() => {
+      this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date().toISOString(), deliveryId);
+      this.#rescheduleAlarm();
+    });
+    return { ...delivery, status: "dead", reason, leaseUntil: null };
+  }
+
   /**
-   * Queues a dead (or still pending) delivery again with a fresh lease. Delivered and skipped
-   * deliveries are not replayed: the partner already has them or never should.
+   * Queues a dead, pending or skipped delivery again with a fresh lease (a skipped one may have
+   * been waiting for refs an operator has since set; the consumer checks again). Delivered ones
+   * are not replayed: the partner already has them.
    */
   async replay(deliveryId: string): Promise<{ replayed: boolean; delivery: DeliveryRecord | null; message?: string }> {
     const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
     if (!row) return { replayed: false, delivery: null, message: "unknown delivery" };
     const delivery = deliveryFromRow(row);
-    if (delivery.status === "delivered" || delivery.status === "skipped") {
-      return { replayed: false, delivery, message: `delivery is ${delivery.status}` };
+    if (delivery.status === "delivered") {
+      return { replayed: false, delivery, message: "delivery is delivered" };
     }
     const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
     this.ctx.storage.transactionSync(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
-      this.#scheduleAlarm(leaseUntil);
+      this.#rescheduleAlarm();
     });
     const message = this.#messageFor(deliveryId);
     if (message) await this.env.DELIVERIES.send(message);
@@ -242,7 +256,12 @@ export class InstanceObject extends DurableObject<Bindings> {
       }
     } catch (err) {
       console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
-      await this.ctx.storage.setAlarm(Date.now() + SEND_RETRY_MS);
+      // Shorten the lease so the alarm picks these up at its next run instead of after a whole lease.
+      const retryAt = Date.now() + SEND_RETRY_MS;
+      this.ctx.storage.transactionSync(() => {
+        for (const m of messages) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
+        this.#rescheduleAlarm();
+      });
     }
   }
 
@@ -306,11 +325,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     );
   }
 
-  #scheduleAlarm(atMs: number): void {
-    // setAlarm inside transactionSync is part of the same atomic write.
-    void this.ctx.storage.setAlarm(atMs);
-  }
-
+  /** The alarm follows the earliest lease; inside transactionSync it commits with the rows. */
   #rescheduleAlarm(): void {
     const next = this.#sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
     if (next === null) void this.ctx.storage.deleteAlarm();

@@ -1,0 +1,37 @@
+/**
+ * @module connectors/mor/client
+ * Keeps the MOR subscription in step: renew and expire move `subscription_activation_end`,
+ * release deletes it with MOR_DELETE_ACTION. MOR has no idempotency key, but both calls are
+ * idempotent by nature (mor.md §C.6), so a retry after a timeout is safe.
+ */
+import type { Bindings } from "../../bindings";
+import { morConfig } from "../../config";
+import type { DeliveryMessage } from "../../delivery/message";
+import type { AttemptOutcome } from "../../delivery/outcome";
+import { attemptFetch } from "../http";
+import { fromHttpError } from "../outcome-from-http";
+import { subscriptionDelete, subscriptionUpdate, type MorRequest } from "./requests";
+import { classifyMorResponse } from "./response";
+
+export async function deliverToMor(message: DeliveryMessage, env: Bindings): Promise<AttemptOutcome> {
+  const config = morConfig(env);
+  const subscriptionId = message.refs["mor.subscriptionId"] ?? "";
+  const common = { baseUrl: config.baseUrl, username: config.username, secret: config.secret, subscriptionId };
+  const { event } = message;
+  let request: MorRequest;
+  if (event.type === "instance.released") {
+    request = await subscriptionDelete({ ...common, action: config.deleteAction });
+  } else {
+    // Renewed: the paid-up end. Expired: the moment it froze, so billing stops there.
+    const end = event.type === "instance.renewed" ? event.instance.expiresAt : event.occurredAt;
+    if (!end) return { kind: "permanent", excerpt: "", reason: "the renewed instance has no expiry to send as subscription_activation_end" };
+    request = await subscriptionUpdate({ ...common, activationEndS: Math.floor(Date.parse(end) / 1000) });
+  }
+  const result = await attemptFetch(request.url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: request.form.toString(),
+  });
+  if (result.kind === "error") return fromHttpError(result);
+  return classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction });
+}

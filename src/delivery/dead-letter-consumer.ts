@@ -1,0 +1,41 @@
+/**
+ * @module delivery/dead-letter-consumer
+ * The `lifecycle-dead-letters` queue consumer: marks each delivery dead in its instance (the
+ * truth) and adds it to the KV index that `/admin/dead-letters` lists. Messages that arrive here
+ * because Queues itself gave up (max_retries) carry no reason; they get one.
+ */
+import type { Bindings } from "../bindings";
+import type { DeliveryRecord } from "../instance/records";
+import { indexDeadLetter } from "./dead-letters";
+import type { DeadLetterMessage } from "./message";
+
+export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>, env: Bindings): Promise<void> {
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      const dead = message.body;
+      try {
+        const reason = dead.reason ?? "queue delivery retries exhausted";
+        const instance = env.INSTANCES.get(env.INSTANCES.idFromName(dead.instanceKey));
+        const delivery = (await instance.markDead(dead.deliveryId, reason)) as DeliveryRecord | null;
+        if (delivery && delivery.status !== "dead") {
+          // Delivered after all (a late duplicate died): nothing to list.
+          message.ack();
+          return;
+        }
+        await indexDeadLetter(env.CACHE, {
+          deliveryId: dead.deliveryId,
+          instanceKey: dead.instanceKey,
+          connector: dead.connector,
+          eventType: dead.event.type,
+          reason,
+          attempts: delivery?.attempts ?? dead.attempts ?? message.attempts,
+          deadAt: dead.deadAt ?? new Date().toISOString(),
+        });
+        message.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ msg: "dead-letter consumer error", deliveryId: dead.deliveryId, error: err instanceof Error ? err.message : String(err) }));
+        message.retry({ delaySeconds: 30 });
+      }
+    }),
+  );
+}

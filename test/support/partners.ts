@@ -1,0 +1,151 @@
+/**
+ * Mock partners at the fetch boundary: the vendor webhook receiver, KooDrive and MOR, each
+ * verifying what the gateway sends with node:crypto (independently of src/), recording what it
+ * received, and able to fail on demand. Hosts match the "delivery" vitest project's bindings.
+ */
+import { vi } from "vitest";
+import { createHash, createHmac } from "../connectors/support/node-crypto";
+
+export const VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+export const MOR_SECRET = "mor-test-secret";
+export const KOODRIVE_ACCOUNT = "carrier-admin";
+export const KOODRIVE_PASSWORD = "carrier-pass";
+
+export interface Received {
+  partner: "vendor" | "koodrive" | "mor";
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  verified: boolean;
+  answered: number;
+}
+
+type Fault = { times: number; status: number; body?: string };
+
+export class Partners {
+  readonly received: Received[] = [];
+  readonly faults = new Map<string, Fault>();
+  /** Extra JSON the vendor returns for instance.provisioned. */
+  provisionReply: Record<string, unknown> = {};
+  #tokens = new Set<string>();
+  #refreshTokens = new Map<string, string>();
+  #tokenCounter = 0;
+  #vendorIds = new Set<string>();
+  duplicateVendorIds = 0;
+  logins = 0;
+
+  /** Fail the next `times` calls to `partner` with `status`. */
+  fail(partner: Received["partner"], times: number, status: number, body?: string): void {
+    this.faults.set(partner, { times, status, ...(body ? { body } : {}) });
+  }
+
+  /** Invalidate every issued access token (KooDrive restarts its sessions). */
+  revokeTokens(): void {
+    this.#tokens.clear();
+  }
+
+  of(partner: Received["partner"]): Received[] {
+    return this.received.filter((r) => r.partner === partner);
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const body = await request.text();
+    const headers = Object.fromEntries(request.headers);
+    const partner = url.hostname.split(".")[0] as Received["partner"];
+    const record = (verified: boolean, response: Response): Response => {
+      this.received.push({ partner, path: url.pathname, headers, body, verified, answered: response.status });
+      return response;
+    };
+    const fault = this.faults.get(partner);
+    if (fault && fault.times > 0) {
+      fault.times--;
+      return record(true, new Response(fault.body ?? "unavailable", { status: fault.status }));
+    }
+    if (partner === "vendor") return record(...this.#vendor(headers, body));
+    if (partner === "mor") return record(...this.#mor(url, body));
+    if (partner === "koodrive") return record(...this.#koodrive(url, headers, body));
+    return record(false, new Response("unknown host", { status: 404 }));
+  }
+
+  #vendor(h: Record<string, string>, body: string): [boolean, Response] {
+    const key = Buffer.from(VENDOR_SECRET.slice("whsec_".length), "base64");
+    const expected = createHmac("sha256", new Uint8Array(key)).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
+    const verified = (h["webhook-signature"] ?? "").split(" ").includes(`v1,${expected}`) && JSON.parse(body).id === h["webhook-id"];
+    if (!verified) return [false, new Response("bad signature", { status: 401 })];
+    if (this.#vendorIds.has(h["webhook-id"]!)) this.duplicateVendorIds++;
+    this.#vendorIds.add(h["webhook-id"]!);
+    const event = JSON.parse(body) as { type: string };
+    return [true, Response.json(event.type === "instance.provisioned" ? this.provisionReply : {})];
+  }
+
+  #mor(url: URL, body: string): [boolean, Response] {
+    const form = new URLSearchParams(body);
+    const method = url.pathname.split("/").pop();
+    const values = method === "subscription_delete" ? [form.get("subscription_id"), form.get("subscription_delete_action")] : [form.get("subscription_id")];
+    const expected = createHash("sha1").update(values.join("") + MOR_SECRET).digest("hex");
+    const verified = form.get("hash") === expected && form.get("u") === "admin";
+    const xml = (inner: string) => new Response(`<page><status>${inner}</status></page>`, { status: 200, headers: { "content-type": "application/xml" } });
+    if (!verified) return [false, xml("<error>Incorrect hash</error>")];
+    if (method === "subscription_update") return [true, xml("<success>Subscription was successfully updated</success>")];
+    return [true, xml("<success>Subscription deleted</success>")];
+  }
+
+  #koodrive(url: URL, h: Record<string, string>, body: string): [boolean, Response] {
+    const issue = () => {
+      const accessToken = `AT token-${++this.#tokenCounter}`;
+      const refreshToken = `refresh-${this.#tokenCounter}`;
+      this.#tokens.add(accessToken);
+      this.#refreshTokens.set(refreshToken, accessToken);
+      return Response.json({ code: 0, msg: "Success", data: { userInfo: { userId: "1505084218764547200" }, sessionInfo: { accessToken, refreshToken, expiresIn: 1800, issuedAt: String(Date.now()) } } });
+    };
+    if (url.pathname === "/koodrive/ose/v1/auth/login") {
+      const b = JSON.parse(body) as Record<string, string>;
+      const ok = b.account === KOODRIVE_ACCOUNT && b.password === KOODRIVE_PASSWORD && b.authType === "1" && !!h["x-hw-agentname"];
+      if (!ok) return [false, Response.json({ code: "401", msg: "account or password invalid" }, { status: 401 })];
+      this.logins++;
+      return [true, issue()];
+    }
+    if (url.pathname === "/koodrive/ose/v1/auth/refreshToken") {
+      const b = JSON.parse(body) as Record<string, string>;
+      const ok = this.#refreshTokens.get(b.refreshToken ?? "") === h.authorization && this.#tokens.has(h.authorization ?? "");
+      if (!ok) return [false, Response.json({ code: "401", msg: "token invalid" }, { status: 401 })];
+      return [true, issue()];
+    }
+    if (url.pathname === "/koodrive/ose/v1/carrier/users/notifyPackageExpire") {
+      const token = (h.authorization ?? "").replace(/^Bearer /, "");
+      const xDate = h["x-date"] ?? "";
+      const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(xDate);
+      const skew = m ? Date.now() - Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+      const b = JSON.parse(body) as Record<string, unknown>;
+      const ok =
+        this.#tokens.has(token) && skew >= 0 && skew < 15 * 60_000 && h["x-user-id"] === "1505084218764547200" &&
+        (h["x-traceid"] ?? "").length === 58 && b.type === 2 && typeof b.carrierUserId === "string" && typeof b.packageId === "string";
+      if (!this.#tokens.has(token)) return [false, Response.json({ code: "401", msg: "token invalid" }, { status: 401 })];
+      if (!ok) return [false, Response.json({ code: "400", msg: "bad request" }, { status: 400 })];
+      return [true, Response.json({ code: 0, msg: "Success" })];
+    }
+    return [false, new Response("not found", { status: 404 })];
+  }
+}
+
+/** Routes every outbound fetch of the Worker (same isolate in tests) to the mock partners. */
+export function installPartners(): Partners {
+  const partners = new Partners();
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init);
+    return partners.handle(request);
+  });
+  return partners;
+}
+
+/** Waits (bounded) until `check` holds: queue consumers run asynchronously after the answer. */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error("condition not reached in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
