@@ -230,6 +230,15 @@ export class InstanceObject extends DurableObject<Bindings> {
     return { replayed: true, delivery: deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).one()) };
   }
 
+  /** The queue messages of every delivery not yet settled (the outbox as it stands). */
+  async pendingMessages(): Promise<DeliveryMessage[]> {
+    return this.#sql
+      .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' ORDER BY created_at, delivery_id")
+      .toArray()
+      .map((r) => this.#messageFor(String(r.delivery_id)))
+      .filter((m): m is DeliveryMessage => m !== null);
+  }
+
   /** Re-sends deliveries whose lease ran out: the queue lost them or their consumer died. */
   override async alarm(): Promise<void> {
     const now = Date.now();

@@ -20,7 +20,7 @@ export interface Received {
   answered: number;
 }
 
-type Fault = { times: number; status: number; body?: string };
+type Fault = { times: number; status: number; body?: string; path?: string };
 
 export class Partners {
   readonly received: Received[] = [];
@@ -34,9 +34,9 @@ export class Partners {
   duplicateVendorIds = 0;
   logins = 0;
 
-  /** Fail the next `times` calls to `partner` with `status`. */
-  fail(partner: Received["partner"], times: number, status: number, body?: string): void {
-    this.faults.set(partner, { times, status, ...(body ? { body } : {}) });
+  /** Fail the next `times` calls to `partner` (to paths ending in `path`, if given) with `status`. */
+  fail(partner: Received["partner"], times: number, status: number, body?: string, path?: string): void {
+    this.faults.set(partner, { times, status, ...(body ? { body } : {}), ...(path ? { path } : {}) });
   }
 
   /** Invalidate every issued access token (KooDrive restarts its sessions). */
@@ -58,7 +58,7 @@ export class Partners {
       return response;
     };
     const fault = this.faults.get(partner);
-    if (fault && fault.times > 0) {
+    if (fault && fault.times > 0 && (!fault.path || url.pathname.endsWith(fault.path))) {
       fault.times--;
       return record(true, new Response(fault.body ?? "unavailable", { status: fault.status }));
     }
@@ -69,8 +69,8 @@ export class Partners {
   }
 
   #vendor(h: Record<string, string>, body: string): [boolean, Response] {
-    const key = Buffer.from(VENDOR_SECRET.slice("whsec_".length), "base64");
-    const expected = createHmac("sha256", new Uint8Array(key)).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
+    const key = Uint8Array.from(atob(VENDOR_SECRET.slice("whsec_".length)), (c) => c.charCodeAt(0));
+    const expected = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
     const verified = (h["webhook-signature"] ?? "").split(" ").includes(`v1,${expected}`) && JSON.parse(body).id === h["webhook-id"];
     if (!verified) return [false, new Response("bad signature", { status: 401 })];
     if (this.#vendorIds.has(h["webhook-id"]!)) this.duplicateVendorIds++;

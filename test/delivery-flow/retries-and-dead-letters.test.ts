@@ -1,0 +1,146 @@
+/**
+ * The consumer driven message by message: retry delays from the policy, dead-lettering of
+ * permanent and exhausted failures, the dead-letter index, and replay.
+ */
+import { env } from "cloudflare:workers";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Bindings } from "../../src/bindings";
+import { listDeadLetters } from "../../src/delivery/dead-letters";
+import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/message";
+import { MAX_ATTEMPTS } from "../../src/delivery/retry-policy";
+import worker from "../../src/index";
+import type { DeliveryRecord } from "../../src/instance/records";
+import { details } from "../support/instances";
+import { expectSigned, newInstanceV1, v1 } from "../support/koogallery";
+import { pendingMessages, setQueue, stubFor } from "../support/outbox";
+import { eventually, installPartners, type Partners } from "../support/partners";
+
+let partners: Partners;
+beforeEach(() => {
+  partners = installPartners();
+  partners.provisionReply = { refs: { "mor.subscriptionId": "77", "koodrive.carrierUserId": "1", "koodrive.packageId": "14" } };
+  // Pin the jitter at its midpoint: delays are then exactly the schedule's base delays.
+  vi.spyOn(Math, "random").mockReturnValue(0.5);
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** An expired instance whose three deliveries sit in the outbox, not on the queue. */
+async function expiredWithHeldDeliveries(): Promise<{ key: string; messages: DeliveryMessage[] }> {
+  const { instanceId, orderId } = await newInstanceV1();
+  const key = `koogallery:${instanceId}`;
+  await eventually(async () => (await details(key))?.deliveries.every((d) => d.status === "delivered"));
+  await setQueue(key, "lose");
+  expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+  return { key, messages: await pendingMessages(key) };
+}
+
+/** Runs the deliveries consumer on one message; returns how it was settled and what went to the DLQ. */
+async function consumeOnce(message: DeliveryMessage, attempts: number) {
+  const deadLetters: DeadLetterMessage[] = [];
+  const recordingEnv: Bindings = { ...env, DEAD_LETTERS: { send: async (m: DeadLetterMessage) => void deadLetters.push(m) } as unknown as Queue };
+  const batch = createMessageBatch<DeliveryMessage>("lifecycle-deliveries", [{ id: "msg", timestamp: new Date(), attempts, body: message }]);
+  // getQueueResult does not report retry delays; observe them on the message itself.
+  const retry = vi.spyOn(batch.messages[0]!, "retry");
+  const ctx = createExecutionContext();
+  await worker.queue(batch, recordingEnv, ctx);
+  const delays = retry.mock.calls.map(([options]) => options?.delaySeconds);
+  return { result: await getQueueResult(batch, ctx), deadLetters, delays };
+}
+
+const deliveryRecord = async (key: string, id: string): Promise<DeliveryRecord> => (await details(key))!.deliveries.find((d) => d.deliveryId === id)!;
+
+describe("retries", () => {
+  it("a partner that fails twice then succeeds: delivered once, three attempts, delays 5 s then 30 s", async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const kd = messages.find((m) => m.connector === "koodrive")!;
+    partners.fail("koodrive", 2, 503, undefined, "notifyPackageExpire");
+    const first = await consumeOnce(kd, 1);
+    expect(first.result.retryMessages).toEqual([{ msgId: "msg" }]);
+    expect(first.delays).toEqual([5]);
+    const second = await consumeOnce(kd, 2);
+    expect(second.delays).toEqual([30]);
+    const third = await consumeOnce(kd, 3);
+    expect(third.result.explicitAcks).toEqual(["msg"]);
+    const record = await deliveryRecord(key, kd.deliveryId);
+    expect(record.status).toBe("delivered");
+    expect(record.attempts).toBe(3);
+    expect(record.attemptLog.map((a) => [a.outcome, a.status, a.nextRetryS])).toEqual([
+      ["transient", 503, 5],
+      ["transient", 503, 30],
+      ["delivered", 200, undefined],
+    ]);
+    expect(partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire") && r.answered === 200)).toHaveLength(1);
+  });
+
+  it("a 429 waits at least the 60 s overload floor", async () => {
+    const { messages } = await expiredWithHeldDeliveries();
+    const vendor = messages.find((m) => m.connector === "vendor")!;
+    partners.faults.set("vendor", { times: 1, status: 429 });
+    const { delays } = await consumeOnce(vendor, 1);
+    expect(delays).toEqual([60]);
+  });
+
+  it("KooDrive rejecting the token: refreshed, then a fresh login, within one attempt", async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const kd = messages.find((m) => m.connector === "koodrive")!;
+    // Warm the session, then make KooDrive forget every token it issued.
+    await consumeOnce(kd, 1);
+    partners.revokeTokens();
+    const loginsBefore = partners.logins;
+    const { result } = await consumeOnce(kd, 2);
+    expect(result.explicitAcks).toEqual(["msg"]);
+    // The refresh is refused (its access token was revoked too), so exactly one new login.
+    expect(partners.logins).toBe(loginsBefore + 1);
+    const record = await deliveryRecord(key, kd.deliveryId);
+    expect(record.status).toBe("delivered");
+  });
+});
+
+describe("dead letters", () => {
+  it("a permanent error is dead-lettered at once, indexed, and replayable to a partner that recovered", async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const mor = messages.find((m) => m.connector === "mor")!;
+    partners.fail("mor", 1, 200, "<page><status><error>Access Denied</error></status></page>");
+    const { result, deadLetters } = await consumeOnce(mor, 1);
+    expect(result.explicitAcks).toEqual(["msg"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]!.reason).toContain("Access Denied");
+    expect(partners.of("mor").filter((r) => r.path.endsWith("subscription_update"))).toHaveLength(1);
+    expect((await deliveryRecord(key, mor.deliveryId)).status).toBe("dead");
+
+    // The dead-letter queue's consumer records it in the listable index.
+    const dlqBatch = createMessageBatch<DeadLetterMessage>("lifecycle-dead-letters", [{ id: "dl", timestamp: new Date(), attempts: 1, body: deadLetters[0]! }]);
+    const ctx = createExecutionContext();
+    await worker.queue(dlqBatch, env, ctx);
+    expect((await getQueueResult(dlqBatch, ctx)).explicitAcks).toEqual(["dl"]);
+    const page = await listDeadLetters(env.CACHE, { limit: 50 });
+    expect(page.items.find((i) => i.deliveryId === mor.deliveryId)).toMatchObject({ instanceKey: key, connector: "mor", eventType: "instance.expired", attempts: 1 });
+
+    // Replay: queued again, delivered by the real consumer to the now healthy partner.
+    await setQueue(key, "real");
+    const replay = (await stubFor(key).replay(mor.deliveryId)) as { replayed: boolean };
+    expect(replay.replayed).toBe(true);
+    await eventually(async () => (await deliveryRecord(key, mor.deliveryId)).status === "delivered");
+    expect(partners.of("mor").filter((r) => r.path.endsWith("subscription_update") && r.verified && r.answered === 200).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it(`a transient failure on attempt ${MAX_ATTEMPTS} is dead-lettered as exhausted`, async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const vendor = messages.find((m) => m.connector === "vendor")!;
+    partners.fail("vendor", 1, 503);
+    const { result, deadLetters } = await consumeOnce(vendor, MAX_ATTEMPTS);
+    expect(result.retryMessages).toEqual([]);
+    expect(deadLetters[0]!.reason).toMatch(/retries exhausted after 15 attempts/);
+    expect((await deliveryRecord(key, vendor.deliveryId)).status).toBe("dead");
+  });
+
+  it("a delivered delivery is not replayed", async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const vendor = messages.find((m) => m.connector === "vendor")!;
+    await consumeOnce(vendor, 1);
+    const replay = (await stubFor(key).replay(vendor.deliveryId)) as { replayed: boolean; message?: string };
+    expect(replay).toMatchObject({ replayed: false, message: "delivery is delivered" });
+  });
+});
