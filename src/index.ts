@@ -8,18 +8,16 @@ import type { Bindings } from "./bindings";
 import { consumeDeadLetters } from "./delivery/dead-letter-consumer";
 import { consumeDeliveries } from "./delivery/consumer";
 import type { DeadLetterMessage, DeliveryMessage } from "./delivery/message";
+import { DEAD_LETTER_QUEUE } from "./delivery/queues";
 import { router } from "./http/router";
 
 export { InstanceObject } from "./instance/instance-object";
 export { KooDriveSessionObject } from "./connectors/koodrive/session-object";
 
-export const DELIVERY_QUEUE = "lifecycle-deliveries";
-export const DEAD_LETTER_QUEUE = "lifecycle-dead-letters";
-
 // `satisfies` keeps fetch/queue callable in tests without asserting they are defined.
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch as MessageBatch<DeadLetterMessage>, env);
     return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
   },

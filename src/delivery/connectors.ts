@@ -11,7 +11,8 @@ import { deliverToMor } from "../connectors/mor/client";
 import { deliverToVendor } from "../connectors/vendor/client";
 import type { DeliveryMessage } from "./message";
 import type { AttemptOutcome } from "./outcome";
-import { connectorReacts, missingRefs } from "./plan";
+import type { InstanceRecord } from "../lifecycle/types";
+import { connectorReacts, missingRefs, REFS_GRACE_MS } from "./plan";
 
 const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings) => Promise<AttemptOutcome>> = {
   vendor: deliverToVendor,
@@ -25,10 +26,20 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings): Prom
   const { connector, event } = message;
   if (!connectorReacts(connector, event.type)) return { kind: "skipped", reason: `${connector} does not react to ${event.type}` };
   if (event.test && connector !== "vendor") return { kind: "skipped", reason: "test event (testFlag=1): only the vendor connector is called" };
-  const missing = missingRefs(connector, message.refs);
-  if (missing.length > 0) return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
+  let deliverable = message;
+  if (missingRefs(connector, message.refs).length > 0) {
+    // The message carries the refs of when it was queued; the instance may have them by now.
+    const instance = (await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).view()) as InstanceRecord | null;
+    deliverable = { ...message, refs: { ...message.refs, ...(instance?.refs ?? {}) } };
+    const missing = missingRefs(connector, deliverable.refs);
+    if (missing.length > 0) {
+      const waitedMs = Date.now() - Date.parse(event.occurredAt);
+      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `waiting for instance refs: ${missing.join(", ")}` };
+      return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
+    }
+  }
   try {
-    return await CLIENTS[connector](message, env);
+    return await CLIENTS[connector](deliverable, env);
   } catch (err) {
     // A setting the operator must fix: dead-letter now, replay after the fix.
     if (err instanceof ConfigError) return { kind: "permanent", excerpt: "", reason: err.message };

@@ -2,6 +2,10 @@
  * @module delivery/plan
  * Which connectors an event goes to, decided when the event is applied so that the outbox rows
  * are written in the same transaction. Pure.
+ *
+ * Missing refs do not skip a delivery here: the vendor's reply to instance.provisioned, which
+ * usually brings them, may land after the next event is applied. The consumer waits for them
+ * for {@link REFS_GRACE_MS} and only then records the delivery as skipped.
  */
 import type { ConnectorName } from "../config";
 import type { EventType } from "../lifecycle/types";
@@ -28,26 +32,19 @@ export function connectorReacts(connector: ConnectorName, type: EventType): bool
   }
 }
 
+/** How long a delivery waits for the refs its connector needs before it is skipped. */
+export const REFS_GRACE_MS = 15 * 60 * 1000;
+
 export function missingRefs(connector: ConnectorName, refs: Record<string, string>): string[] {
   return REQUIRED_REFS[connector].filter((r) => !refs[r]);
 }
 
-export function planDeliveries(input: {
-  type: EventType;
-  test: boolean;
-  refs: Record<string, string>;
-  enabled: readonly ConnectorName[];
-}): PlannedDelivery[] {
+export function planDeliveries(input: { type: EventType; test: boolean; enabled: readonly ConnectorName[] }): PlannedDelivery[] {
   const plans: PlannedDelivery[] = [];
   for (const connector of input.enabled) {
     if (!connectorReacts(connector, input.type)) continue;
     if (input.test && connector !== "vendor") {
       plans.push({ connector, status: "skipped", reason: "test event (testFlag=1): only the vendor connector is called" });
-      continue;
-    }
-    const missing = missingRefs(connector, input.refs);
-    if (missing.length > 0) {
-      plans.push({ connector, status: "skipped", reason: `instance refs missing: ${missing.join(", ")}` });
       continue;
     }
     plans.push({ connector, status: "pending" });

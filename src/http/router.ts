@@ -4,7 +4,9 @@
  * no stack trace or secret ever reaches a caller.
  */
 import { Router } from "itty-router";
+import { handleAdmin } from "../admin/handler";
 import type { Bindings } from "../bindings";
+import { handleActivePlatform } from "../marketplaces/activeplatform/handler";
 import { handleKooGallery } from "../marketplaces/koogallery/handler";
 import { health } from "./health";
 import { jsonError } from "./json-error";
@@ -21,4 +23,6 @@ export const router = Router<Request, Args>({
 
 router
   .get("/healthz", (_req, env) => health(env))
-  .all("/koogallery", (req, env, ctx) => handleKooGallery(req, env, ctx));
+  .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
+  .all("/koogallery", (req, env, ctx) => handleKooGallery(req, env, ctx))
+  .all("/activeplatform/*", (req, env, ctx) => handleActivePlatform(req, env, ctx));

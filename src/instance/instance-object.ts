@@ -108,7 +108,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
       const queued: DeliveryMessage[] = [];
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
-      for (const plan of planDeliveries({ type, test: cmd.test, refs: next.refs, enabled })) {
+      for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const pending = plan.status === "pending";
         this.#sql.exec(

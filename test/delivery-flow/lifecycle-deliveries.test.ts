@@ -90,17 +90,4 @@ describe("delivery of lifecycle events", () => {
     const hooks = partners.of("vendor").filter((r) => JSON.parse(r.body).instance.key === key);
     expect(hooks.every((h) => JSON.parse(h.body).test === true)).toBe(true);
   });
-
-  it("missing refs: the connector is skipped with the reason, not retried", async () => {
-    partners.provisionReply = {};
-    const { instanceId, orderId } = await newInstanceV1();
-    const key = `koogallery:${instanceId}`;
-    await allSettled(key, 1);
-    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
-    const d = await allSettled(key, 4);
-    const kd = d.deliveries.find((x) => x.connector === "koodrive")!;
-    expect(kd.status).toBe("skipped");
-    expect(kd.reason).toBe("instance refs missing: koodrive.carrierUserId, koodrive.packageId");
-    expect(partners.of("koodrive").filter((r) => JSON.parse(r.body || "{}").carrierUserId === undefined && r.path.endsWith("notifyPackageExpire"))).toHaveLength(0);
-  });
 });

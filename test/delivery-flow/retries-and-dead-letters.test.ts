@@ -144,3 +144,58 @@ describe("dead letters", () => {
     expect(replay).toMatchObject({ replayed: false, message: "delivery is delivered" });
   });
 });
+
+describe("admin replay", () => {
+  it("POST /admin/deliveries/{id}/replay sends a dead-lettered delivery to the recovered partner with the same id", async () => {
+    const { exports } = await import("cloudflare:workers");
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const vendor = messages.find((m) => m.connector === "vendor")!;
+    partners.fail("vendor", 1, 410);
+    const { deadLetters } = await consumeOnce(vendor, 1);
+    const dlq = createMessageBatch<DeadLetterMessage>("lifecycle-dead-letters", [{ id: "dl", timestamp: new Date(), attempts: 1, body: deadLetters[0]! }]);
+    await worker.queue(dlq, env, createExecutionContext());
+    await setQueue(key, "real");
+
+    const response = await exports.default.fetch(
+      new Request(`https://gateway.test/admin/deliveries/${vendor.deliveryId}/replay`, { method: "POST", headers: { authorization: "Bearer test-admin-token" } }),
+    );
+    expect(response.status).toBe(202);
+    await eventually(async () => (await deliveryRecord(key, vendor.deliveryId)).status === "delivered");
+    const received = partners.of("vendor").filter((r) => r.headers["webhook-id"] === vendor.deliveryId);
+    expect(received.map((r) => r.answered)).toEqual([410, 200]);
+    expect(received[1]!.verified).toBe(true);
+    const page = await listDeadLetters(env.CACHE, { limit: 100 });
+    expect(page.items.some((i) => i.deliveryId === vendor.deliveryId)).toBe(false);
+  });
+});
+
+describe("instance refs", () => {
+  it("a delivery waits for refs that arrive after it was queued, then uses them", async () => {
+    partners.provisionReply = {};
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const mor = messages.find((m) => m.connector === "mor")!;
+    const waiting = await consumeOnce(mor, 1);
+    expect(waiting.delays).toEqual([5]);
+    expect((await deliveryRecord(key, mor.deliveryId)).attemptLog[0]!.excerpt).toBe("waiting for instance refs: mor.subscriptionId");
+    await stubFor(key).mergeRefs({ "mor.subscriptionId": "4242" });
+    const done = await consumeOnce(mor, 2);
+    expect(done.result.explicitAcks).toEqual(["msg"]);
+    const sent = partners.of("mor").at(-1)!;
+    expect(new URLSearchParams(sent.body).get("subscription_id")).toBe("4242");
+    expect((await deliveryRecord(key, mor.deliveryId)).status).toBe("delivered");
+  });
+
+  it("refs still missing after the grace period: skipped with the reason, not retried", async () => {
+    partners.provisionReply = {};
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const kd = messages.find((m) => m.connector === "koodrive")!;
+    const old = { ...kd, event: { ...kd.event, occurredAt: new Date(Date.now() - 16 * 60_000).toISOString() } };
+    const { result, delays } = await consumeOnce(old, 4);
+    expect(result.explicitAcks).toEqual(["msg"]);
+    expect(delays).toEqual([]);
+    const record = await deliveryRecord(key, kd.deliveryId);
+    expect(record.status).toBe("skipped");
+    expect(record.reason).toBe("instance refs missing: koodrive.carrierUserId, koodrive.packageId");
+    expect(partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire"))).toHaveLength(0);
+  });
+});

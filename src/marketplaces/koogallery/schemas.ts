@@ -105,7 +105,8 @@ export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "invalid request parameter";
   const name = issue.path.join(".") || "request";
-  if (issue.code === "invalid_type" && issue.input === undefined) return `missing parameter: ${name}`;
+  // zod 4 keeps the input out of issues unless asked to; its message says "received undefined".
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) return `missing parameter: ${name}`;
   return `invalid parameter ${name}: ${issue.message}`;
 }
 

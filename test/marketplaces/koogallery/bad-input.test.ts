@@ -204,3 +204,11 @@ describe("routing and configuration", () => {
     expect(body).toEqual({ resultCode: "000005", resultMsg: "configuration KOOGALLERY_ACCESS_KEY is not set" });
   });
 });
+
+describe("parameter messages", () => {
+  it("a wrong type is reported as invalid, not as missing", async () => {
+    const answer = await v2({ activity: "updateInstanceStatus", instanceId: 42, status: "FREEZE" });
+    expectSigned(answer, "000002");
+    expect(answer.body.resultMsg).toMatch(/^invalid parameter instanceId/);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * @module admin/present
+ * Turns Durable Object records into what an operator may see. Pure.
+ *
+ * Two rules, applied before the response schemas strip undocumented fields:
+ * - buyer personal data (marketplace payload fields, app-info user names) only with
+ *   FORWARD_PERSONAL_DATA=true, by the same field list the vendor payload uses;
+ * - secrets never, whatever the setting: the app-info password is masked, and any field whose
+ *   name says it holds a credential is masked wherever it appears, including partner answer
+ *   excerpts (a login answer carries tokens).
+ */
+import type { InstanceDetails } from "../instance/instance-object";
+import type { DeliveryRecord, EventRecord } from "../instance/records";
+import { isPersonalField } from "../lifecycle/personal-data";
+import type { InstanceRecord, JsonObject } from "../lifecycle/types";
+import { MASKED } from "./schemas";
+
+const SECRET_NAME = /pass(word|wd)?$|secret|token|api_?key|access_?key|private_?key|signature|authorization|credential/i;
+
+export function isSecretField(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/**
+ * One walk over a stored object: credential-named fields are masked (the key stays, so an
+ * operator sees that one is set), personal fields are dropped unless `personal`.
+ */
+export function visibleObject(value: JsonObject, personal: boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (isSecretField(k)) out[k] = v === null || v === "" ? v : MASKED;
+    else if (!personal && isPersonalField(k)) continue;
+    else out[k] = visibleValue(v, personal);
+  }
+  return out;
+}
+
+function visibleValue(value: unknown, personal: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => visibleValue(v, personal));
+  if (value && typeof value === "object") return visibleObject(value as JsonObject, personal);
+  return value;
+}
+
+/**
+ * Masks `"name": "value"` and `name=value` pairs with credential-like names inside free text
+ * (partner answer excerpts are truncated, so they are often not parseable JSON).
+ */
+export function maskSecretsInText(text: string): string {
+  return text
+    .replace(/("([A-Za-z0-9_.-]*)"\s*:\s*)"(?:[^"\\]|\\.)*"/g, (m, head: string, name: string) => (isSecretField(name) ? `${head}"${MASKED}"` : m))
+    .replace(/\b([A-Za-z0-9_.-]+)=([^&\s"]+)/g, (m, name: string) => (isSecretField(name) ? `${name}=${MASKED}` : m))
+    .replace(/\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${MASKED}`);
+}
+
+export function presentInstance(instance: InstanceRecord, personal: boolean) {
+  return {
+    ...instance,
+    plan: visibleObject(instance.plan, personal),
+    appInfo: visibleObject(instance.appInfo, personal),
+  };
+}
+
+export function presentEvent(event: EventRecord, personal: boolean) {
+  return { ...event, answer: visibleObject(event.answer, personal) };
+}
+
+export function presentDelivery(delivery: DeliveryRecord) {
+  return {
+    ...delivery,
+    reason: delivery.reason === null ? null : maskSecretsInText(delivery.reason),
+    leaseUntil: delivery.leaseUntil === null ? null : new Date(delivery.leaseUntil).toISOString(),
+    attemptLog: delivery.attemptLog.map((a) => ({ ...a, excerpt: maskSecretsInText(a.excerpt) })),
+  };
+}
+
+export function presentDetails(details: InstanceDetails, personal: boolean) {
+  return {
+    instance: presentInstance(details.instance, personal),
+    events: details.events.map((e) => presentEvent(e, personal)),
+    deliveries: details.deliveries.map(presentDelivery),
+    personalData: personal ? ("included" as const) : ("withheld" as const),
+  };
+}

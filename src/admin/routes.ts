@@ -1,0 +1,100 @@
+/**
+ * @module admin/routes
+ * One function per admin operation: validate the input with its schema, ask the instance's
+ * Durable Object or the dead-letter index, present the answer (personal data, secrets), send it
+ * through its response schema. The paths and methods live in `admin/handler.ts`.
+ */
+import type { Bindings } from "../bindings";
+import { forwardPersonalData } from "../config";
+import { listDeadLetters } from "../delivery/dead-letters";
+import type { InstanceRecord } from "../lifecycle/types";
+import { AdminError, queryOf, readJson, send, sendDocument, validate } from "./io";
+import { adminOpenApiDocument } from "./openapi";
+import { presentDelivery, presentDetails, presentInstance } from "./present";
+import { instanceDetails, replayDelivery, replayInstance, replayWindow } from "./replay";
+import {
+  BulkReplayResponse,
+  DeadLetterPage,
+  DeadLetterQuery,
+  DeadLetterReplayRequest,
+  DeliveryPath,
+  InstanceDetailsQuery,
+  InstanceDetailsResponse,
+  InstancePath,
+  InstanceReplayRequest,
+  InstanceResponse,
+  RefsUpdateRequest,
+  ReplayQuery,
+  ReplayResponse,
+} from "./schemas";
+
+export interface AdminRequest {
+  request: Request;
+  url: URL;
+  /** Path parameters, already percent-decoded. */
+  params: Record<string, string>;
+  env: Bindings;
+}
+
+const noInstance = (key: string) => new AdminError(404, "not_found", `no instance ${key}`);
+
+export function getOpenApi(): Response {
+  return sendDocument(adminOpenApiDocument());
+}
+
+export async function getInstance({ url, params, env }: AdminRequest): Promise<Response> {
+  const { key } = validate(InstancePath, params, "path");
+  const { limit } = validate(InstanceDetailsQuery, queryOf(url), "query");
+  const personal = forwardPersonalData(env);
+  const details = await instanceDetails(env, key, limit);
+  if (!details) throw noInstance(key);
+  return send(InstanceDetailsResponse, presentDetails(details, personal));
+}
+
+export async function putInstanceRefs({ request, params, env }: AdminRequest): Promise<Response> {
+  const { key } = validate(InstancePath, params, "path");
+  const body = validate(RefsUpdateRequest, await readJson(request), "body");
+  const personal = forwardPersonalData(env);
+  const stub = env.INSTANCES.get(env.INSTANCES.idFromName(key));
+  const updated = (await stub.mergeRefs(body.refs, body.appInfo)) as InstanceRecord | null;
+  if (!updated) throw noInstance(key);
+  return send(InstanceResponse, { instance: presentInstance(updated, personal), personalData: personal ? "included" : "withheld" });
+}
+
+export async function listDeadLetterPage({ url, env }: AdminRequest): Promise<Response> {
+  const { limit, cursor } = validate(DeadLetterQuery, queryOf(url), "query");
+  return send(DeadLetterPage, await listDeadLetters(env.CACHE, { limit, cursor: cursor ?? null }));
+}
+
+export async function postDeliveryReplay({ url, params, env }: AdminRequest): Promise<Response> {
+  const { deliveryId } = validate(DeliveryPath, params, "path");
+  const { instance } = validate(ReplayQuery, queryOf(url), "query");
+  const outcome = await replayDelivery(env, deliveryId, instance);
+  switch (outcome.kind) {
+    case "replayed":
+      return send(ReplayResponse, { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery) }, 202);
+    case "not_replayable":
+      throw new AdminError(409, "not_replayable", `${deliveryId}: ${outcome.message}`);
+    case "unknown":
+      throw new AdminError(
+        404,
+        "not_found",
+        instance
+          ? `no delivery ${deliveryId} in the dead-letter index or in ${instance}`
+          : `no delivery ${deliveryId} in the dead-letter index; for one that is not dead yet, pass ?instance=<key>`,
+      );
+  }
+}
+
+export async function postInstanceReplay({ request, params, env }: AdminRequest): Promise<Response> {
+  const { key } = validate(InstancePath, params, "path");
+  const { limit } = validate(InstanceReplayRequest, await readJson(request, {}), "body");
+  const result = await replayInstance(env, key, limit);
+  if (!result) throw noInstance(key);
+  return send(BulkReplayResponse, result);
+}
+
+export async function postDeadLetterReplay({ request, env }: AdminRequest): Promise<Response> {
+  const body = validate(DeadLetterReplayRequest, await readJson(request), "body");
+  return send(BulkReplayResponse, await replayWindow(env, body));
+}

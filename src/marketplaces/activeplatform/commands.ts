@@ -1,0 +1,189 @@
+/**
+ * @module marketplaces/activeplatform/commands
+ * Turns a verified, validated ActivePlatform call into a canonical LifecycleCommand: instance
+ * keys, deterministic ids and event keys. Pure apart from SHA-256.
+ *
+ * ActivePlatform sends no order id or delivery id (activeplatform.md §A.9), so every key is
+ * built from what the call carries:
+ * - create: the subscription GUID, itself SHA-256 of (ap_guid, subscription.id); order-scoped.
+ * - stop / activate / delete, user activate / deactivate / delete: instance + action,
+ *   state-scoped (the same as the KooGallery status changes).
+ * - renew: a fingerprint of the renewal + the previous renewal with that fingerprint (see
+ *   `renewEventKey`); order-scoped.
+ * - change, user update: a digest of the new content + the previous update (`anchorAfter`);
+ *   order-scoped, and a call whose content is already in place applies nothing
+ *   (`alreadyApplied`).
+ */
+import { sha256 } from "../../crypto/digest";
+import { toHex } from "../../crypto/encoding";
+import type { EventRecord } from "../../instance/records";
+import type { JsonObject, LifecycleAction, LifecycleCommand, Subject } from "../../lifecycle/types";
+import type { ApEvent } from "./paths";
+import type { PeriodUnit } from "./schemas";
+
+export const instanceKey = (externalId: string): string => `activeplatform:${externalId}`;
+/** Users live in their own objects; the key space is apart so a user id can never name a subscription. */
+export const userKey = (userId: string): string => `activeplatform-user:${userId}`;
+
+/** The query identity of a call; both are optional on every route (activeplatform.md §A.4). */
+export interface Caller {
+  apGuid: string | null;
+  resellerId: string | null;
+}
+
+/** JSON with object keys sorted at every depth, so equal content hashes equally. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+async function digestHex(parts: unknown[]): Promise<string> {
+  return toHex(await sha256(canonicalJson(parts)));
+}
+
+/** First 16 digest bytes as an RFC 9562 version-8 (custom) UUID: a well-formed GUID, fully deterministic. */
+function uuidFromDigest(hex: string): string {
+  const bytes = hex.slice(0, 32).match(/../g)!.map((h) => parseInt(h, 16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const h = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The external_id returned by subscription/create: UUIDv8 of
+ * SHA-256(`["activeplatform-subscription", ap_guid or "", subscription.id]` as JSON), so a
+ * repeated create, including one racing the first, names the same Durable Object.
+ */
+export async function subscriptionGuid(apGuid: string | null, subscriptionId: string): Promise<string> {
+  return uuidFromDigest(await digestHex(["activeplatform-subscription", apGuid ?? "", subscriptionId]));
+}
+
+/**
+ * The id returned by user/create: UUIDv8 of SHA-256(`["activeplatform-user", ap_guid or "",
+ * reseller_id or "", e-mail trimmed and lower-cased]`). The body carries no other identity.
+ */
+export async function userGuid(caller: Caller, email: string): Promise<string> {
+  return uuidFromDigest(await digestHex(["activeplatform-user", caller.apGuid ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
+}
+
+/** What the instance looked like when the call was read; anchors the content-scoped keys. */
+export interface Current {
+  version: number;
+  plan: JsonObject;
+  /** Recent events, newest first. */
+  events: Pick<EventRecord, "seq" | "eventKey" | "type" | "occurredAt">[];
+  /** True when `events` is the whole history, so "no such event" means never. */
+  complete: boolean;
+}
+
+/**
+ * The part of a key that says "after which earlier event of this kind": `after:{seq}` of the
+ * latest matching event, `first` when there has been none. Events of other kinds do not move it,
+ * so calls that race while an unrelated event lands in between still agree on the key. Only when
+ * the history read is truncated and holds no match does it fall back to the instance version.
+ */
+export function anchorAfter(current: Current, matches: (e: Current["events"][number]) => boolean): string {
+  const last = current.events.find(matches);
+  if (last) return `after:${last.seq}`;
+  return current.complete ? "first" : `v${current.version}`;
+}
+
+/**
+ * Renewal fingerprint: SHA-256 of (ap_guid, reseller_id, external_id, subscription.id,
+ * plan.period, plan.sku), the fields that say which subscription is renewed and by what. Contact
+ * data and attributes are left out: an operator's re-run may carry updated ones.
+ */
+export async function renewFingerprint(caller: Caller, externalId: string, body: JsonObject): Promise<string> {
+  const plan = (body.plan ?? {}) as JsonObject;
+  const subscription = (body.subscription ?? {}) as JsonObject;
+  return (await digestHex([caller.apGuid, caller.resellerId, externalId, subscription.id ?? null, plan.period ?? null, plan.sku ?? null])).slice(0, 32);
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const UNIT_DAYS: Record<PeriodUnit, number> = { Day: 1, Month: 28, Year: 365 };
+
+/**
+ * How long a renewal with the same fingerprint counts as a resend of the one already applied:
+ * half the renewal period, at most a day. A legitimate next renewal of the same plan comes about
+ * one period later, a resend (the operator re-running an operation whose answer was lost) soon.
+ */
+export function resendWindowMs(period: { value: number; unit: PeriodUnit }): number {
+  return Math.min(DAY_MS, (period.value * UNIT_DAYS[period.unit] * DAY_MS) / 2);
+}
+
+/**
+ * The renewal event key: `activeplatform:renew:{fingerprint}:{anchor}`.
+ *
+ * One renewal order's body is identical to the next one's, so content alone cannot tell them
+ * apart. The anchor does: it names the previous renewal with the same fingerprint (`first` if
+ * none), which only a renewal with that fingerprint can change. Copies that race read the same
+ * anchor and get the same key, so the object's ledger applies one of them. A copy that arrives
+ * after the renewal applied sees that renewal; inside the resend window it is taken as a resend
+ * and gets that renewal's key back, after it as the next renewal.
+ */
+export function renewEventKey(fingerprint: string, current: Current, period: { value: number; unit: PeriodUnit }, nowMs: number): string {
+  const prefix = `activeplatform:renew:${fingerprint}:`;
+  const previous = current.events.find((e) => e.type === "instance.renewed" && e.eventKey.startsWith(prefix));
+  if (previous && nowMs - Date.parse(previous.occurredAt) < resendWindowMs(period)) return previous.eventKey;
+  return `${prefix}${anchorAfter(current, (e) => e === previous)}`;
+}
+
+/** True when every field of `requested` already has that value in `stored`: the change is a repeat. */
+export function alreadyApplied(stored: JsonObject, requested: JsonObject): boolean {
+  return Object.entries(requested).every(([k, v]) => canonicalJson(stored[k] ?? null) === canonicalJson(v ?? null));
+}
+
+/** The digest of a change or profile update, for its event key. */
+export async function contentDigest(content: unknown): Promise<string> {
+  return (await digestHex([content])).slice(0, 32);
+}
+
+/** The raw event as kept for audit and the vendor payload: never the user's password. */
+export function rawOf(event: ApEvent, caller: Caller, body: JsonObject): JsonObject {
+  const { password: _dropped, ...rest } = body;
+  return { ...rest, event, query: { ap_guid: caller.apGuid, reseller_id: caller.resellerId } };
+}
+
+interface CommandInput {
+  event: ApEvent;
+  subject: Subject;
+  key: string;
+  externalId: string;
+  action: LifecycleAction;
+  eventKey: string;
+  keyScope: LifecycleCommand["keyScope"];
+  raw: JsonObject;
+  answer: JsonObject;
+}
+
+export function command(input: CommandInput): LifecycleCommand {
+  return {
+    subject: input.subject,
+    instanceKey: input.key,
+    source: "activeplatform",
+    externalId: input.externalId,
+    action: input.action,
+    eventKey: input.eventKey,
+    keyScope: input.keyScope,
+    // ActivePlatform has no test flag.
+    test: false,
+    origin: { system: "activeplatform", activity: input.event, raw: input.raw },
+    answer: input.answer,
+  };
+}
+
+/** Target-state events, mapped once: path event -> lifecycle action. */
+export const STATE_ACTIONS: Partial<Record<ApEvent, LifecycleAction>> = {
+  "subscription.stop": "suspend",
+  "subscription.activate": "resume",
+  "subscription.delete": "release",
+  "user.deactivate": "suspend",
+  "user.activate": "resume",
+  "user.delete": "release",
+};
+
+export const stateEventKey = (key: string, action: LifecycleAction): string => `${key}:${action}`;

@@ -1,0 +1,138 @@
+/**
+ * @module marketplaces/activeplatform/handler
+ * `POST /activeplatform/{ACTIVEPLATFORM_PATH_SECRET}/{subscription|user}/{event}`.
+ *
+ * Checks run cheapest and least revealing first, and nothing after a failed check runs:
+ * path secret (constant time; a mismatch is the router's own 404, so the route cannot be told
+ * apart from no route, and no Durable Object is touched), method, `ap_guid` allow-list, event
+ * path (501 for one we do not implement), then the body: size, JSON, schema. Only then does a
+ * Durable Object see the call. Every answer is logged once, without personal data.
+ */
+import type { Bindings } from "../../bindings";
+import { activePlatformConfig, ConfigError, type ActivePlatformConfig } from "../../config";
+import { timingSafeEqual } from "../../crypto/timing-safe";
+import { MAX_MARKETPLACE_BODY_BYTES, readBodyText } from "../../http/body";
+import { jsonError } from "../../http/json-error";
+import type { JsonObject } from "../../lifecycle/types";
+import type { Caller } from "./commands";
+import { eventForPath, type ApEvent } from "./paths";
+import { processCall } from "./process";
+import { ApFault, apResponse, STATUS, taskError, type ApAnswer } from "./respond";
+import { parseBody } from "./schemas";
+
+const PREFIX = "/activeplatform/";
+const MAX_QUERY_VALUE = 128;
+const clip = (s: string, max = 64): string => (s.length > max ? `${s.slice(0, max)}…` : s);
+
+export async function handleActivePlatform(request: Request, env: Bindings, _ctx: ExecutionContext): Promise<Response> {
+  const started = Date.now();
+  const url = new URL(request.url);
+  const tail = url.pathname.startsWith(PREFIX) ? url.pathname.slice(PREFIX.length) : "";
+  const slash = tail.indexOf("/");
+  const secret = slash < 0 ? tail : tail.slice(0, slash);
+  const rest = slash < 0 ? "" : tail.slice(slash + 1);
+  const caller: Caller = { apGuid: url.searchParams.get("ap_guid"), resellerId: url.searchParams.get("reseller_id") };
+  const event = eventForPath(rest);
+  const log = (answer: Pick<ApAnswer, "status" | "outcome">, id?: string) => logCall(event, rest, caller, answer, id, started);
+
+  let config: ActivePlatformConfig;
+  try {
+    config = activePlatformConfig(env);
+  } catch (err) {
+    await request.body?.cancel();
+    if (!(err instanceof ConfigError)) throw err;
+    const answer = taskError(STATUS.transient, err.message, "config_error");
+    log(answer);
+    return apResponse(answer);
+  }
+
+  if (!secret || !(await timingSafeEqual(secret, config.pathSecret))) {
+    // An unread POST body makes workerd drop the keep-alive connection.
+    await request.body?.cancel();
+    log({ status: STATUS.unknown, outcome: "not_found" });
+    return jsonError(404, "not_found", "no such route");
+  }
+
+  let answer: ApAnswer;
+  let id: string | undefined;
+  try {
+    const refusal = checkRequest(request, config, caller, event, rest);
+    if (refusal) {
+      await request.body?.cancel();
+      answer = refusal;
+    } else {
+      const body = await readJsonBody(request);
+      const parsed = parseBody(event!, body);
+      if (!parsed.ok) throw new ApFault(STATUS.malformed, parsed.message, "malformed");
+      const call = { event: event!, caller, body: parsed.body as JsonObject };
+      id = idOf(call.body);
+      answer = await processCall(call, env);
+      id ??= idOf(answer.body);
+    }
+  } catch (err) {
+    answer = faultAnswer(err);
+  }
+  log(answer, id);
+  return apResponse(answer, answer.status === STATUS.method ? { Allow: "POST" } : {});
+}
+
+/** Method, allow-list, query sizes and event path: everything decided before the body is read. */
+function checkRequest(request: Request, config: ActivePlatformConfig, caller: Caller, event: ApEvent | null, rest: string): ApAnswer | null {
+  if (request.method !== "POST") return taskError(STATUS.method, `method ${clip(request.method, 16)} is not allowed; use POST`, "malformed");
+  if (config.allowedApGuids.length > 0) {
+    const guid = caller.apGuid?.trim().toLowerCase();
+    // GUIDs compare case-insensitively; the allow-list is not secret, so a plain compare is fine.
+    if (!guid || !config.allowedApGuids.some((g) => g.toLowerCase() === guid)) {
+      return taskError(STATUS.forbidden, guid ? "unknown installation" : "unknown installation: ap_guid is missing", "forbidden");
+    }
+  }
+  for (const [name, value] of [["ap_guid", caller.apGuid], ["reseller_id", caller.resellerId]] as const) {
+    if (value !== null && value.length > MAX_QUERY_VALUE) return taskError(STATUS.malformed, `invalid query parameter ${name}: longer than ${MAX_QUERY_VALUE} characters`, "malformed");
+  }
+  if (!event) return taskError(STATUS.notImplemented, `event path not implemented: ${clip(rest) || "(none)"}`, "not_implemented");
+  return null;
+}
+
+async function readJsonBody(request: Request): Promise<unknown> {
+  const text = await readBodyText(request);
+  if (!text.ok) {
+    if (text.reason === "too_large") throw new ApFault(STATUS.tooLarge, `request body too large (limit ${MAX_MARKETPLACE_BODY_BYTES} bytes)`, "malformed");
+    throw new ApFault(STATUS.malformed, "request body is not readable UTF-8", "malformed");
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.text);
+  } catch {
+    throw new ApFault(STATUS.malformed, "request body is not valid JSON", "malformed");
+  }
+  if (!json || typeof json !== "object" || Array.isArray(json)) throw new ApFault(STATUS.malformed, "request body must be a JSON object", "malformed");
+  return json;
+}
+
+function faultAnswer(err: unknown): ApAnswer {
+  if (err instanceof ApFault) return taskError(err.status, err.message, err.outcome);
+  if (err instanceof ConfigError) return taskError(STATUS.transient, err.message, "config_error");
+  console.error(JSON.stringify({ msg: "activeplatform call failed", error: err instanceof Error ? err.message : String(err) }));
+  return taskError(STATUS.internal, "internal error", "error");
+}
+
+/** Our ids only (external_id, user id): never a name, e-mail or anything else from the body. */
+function idOf(body: JsonObject): string | undefined {
+  const id = body.external_id ?? body.id;
+  return typeof id === "string" ? clip(id) : undefined;
+}
+
+function logCall(event: ApEvent | null, rest: string, caller: Caller, answer: Pick<ApAnswer, "status" | "outcome">, id: string | undefined, started: number): void {
+  console.log(
+    JSON.stringify({
+      route: "activeplatform",
+      event: event ?? (rest ? `unknown:${clip(rest)}` : undefined),
+      ap_guid: caller.apGuid === null ? undefined : clip(caller.apGuid),
+      reseller_id: caller.resellerId === null ? undefined : clip(caller.resellerId),
+      id,
+      status: answer.status,
+      outcome: answer.outcome,
+      ms: Date.now() - started,
+    }),
+  );
+}
