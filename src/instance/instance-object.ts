@@ -55,12 +55,18 @@ export interface AttemptReport {
 
 export class InstanceObject extends DurableObject<Bindings> {
   readonly #sql: SqlStorage;
+  /**
+   * When the alarm is due, as far as this object knows (null: none, or unknown). Each setAlarm is a
+   * row write, so it is only moved when a lease would otherwise be missed.
+   */
+  #alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
+    void ctx.blockConcurrencyWhile(async () => {
       this.#sql.exec(SCHEMA);
+      this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -72,7 +78,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const eventId = crypto.randomUUID();
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
-    const result = this.ctx.storage.transactionSync((): ApplyResult & { queued?: DeliveryMessage[] } => {
+    const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
       if (cmd.nonce && !this.#claimNonce(cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
         return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
       }
@@ -132,7 +138,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Records a V2 nonce for a call that applies no command (queryInstance). False if already used. */
   async claimNonce(nonce: string, expiresAtMs: number): Promise<boolean> {
-    return this.ctx.storage.transactionSync(() => this.#claimNonce(nonce, expiresAtMs, Date.now()));
+    return this.#transaction(() => this.#claimNonce(nonce, expiresAtMs, Date.now()));
   }
 
   /** The instance, or null when this object has never been provisioned. */
@@ -174,7 +180,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
     const status = report.result === "retrying" ? "pending" : report.result;
     const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
-    this.ctx.storage.transactionSync(() => {
+    this.#transaction(() => {
       this.#sql.exec(
         `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?`,
         status, report.reason ?? null, n, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
@@ -201,7 +207,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!row) return null;
     const delivery = deliveryFromRow(row);
     if (delivery.status !== "pending") return delivery;
-    this.ctx.storage.transactionSync(() => {
+    this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date().toISOString(), deliveryId);
       this.#rescheduleAlarm();
     });
@@ -221,7 +227,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       return { replayed: false, delivery, message: "delivery is delivered" };
     }
     const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
-    this.ctx.storage.transactionSync(() => {
+    this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
       this.#rescheduleAlarm();
     });
@@ -241,6 +247,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Re-sends deliveries whose lease ran out: the queue lost them or their consumer died. */
   override async alarm(): Promise<void> {
+    this.#alarmAt = null;
     const now = Date.now();
     const overdue = this.#sql
       .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND lease_until <= ?", now)
@@ -248,7 +255,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       .map((r) => String(r.delivery_id));
     const messages = overdue.map((id) => this.#messageFor(id)).filter((m): m is DeliveryMessage => m !== null);
     if (messages.length > 0) {
-      this.ctx.storage.transactionSync(() => {
+      this.#transaction(() => {
         for (const m of messages) {
           this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", now + DELIVERY_LEASE_MS, m.deliveryId);
         }
@@ -267,7 +274,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
       // Shorten the lease so the alarm picks these up at its next run instead of after a whole lease.
       const retryAt = Date.now() + SEND_RETRY_MS;
-      this.ctx.storage.transactionSync(() => {
+      this.#transaction(() => {
         for (const m of messages) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
         this.#rescheduleAlarm();
       });
@@ -334,12 +341,29 @@ export class InstanceObject extends DurableObject<Bindings> {
     );
   }
 
-  /** The alarm follows the earliest lease; inside transactionSync it commits with the rows. */
+  /** transactionSync, forgetting the known alarm time if the transaction rolls back. */
+  #transaction<T>(fn: () => T): T {
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.#alarmAt = null;
+      throw err;
+    }
+  }
+
+  /**
+   * Makes sure an alarm fires by the earliest pending lease. An alarm already due earlier is left
+   * alone (when it fires it schedules the next one), and one left over after the last delivery
+   * settles is not deleted: firing once and finding nothing costs less than the write to delete it.
+   * Inside a transaction the alarm commits with the rows.
+   */
   #rescheduleAlarm(): void {
     const next = this.#sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
-    if (next === null) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(next);
+    if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
+    void this.ctx.storage.setAlarm(next);
+    this.#alarmAt = next;
   }
+
 }
 
 /**

@@ -1,0 +1,61 @@
+/**
+ * Counts what one lifecycle event costs in billable Cloudflare operations, so that a change that
+ * adds a write shows up here. The figures are recorded in BENCHMARKS.md.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { InstanceObject } from "../../src/instance/instance-object";
+import { details } from "../support/instances";
+import { expectSigned, newInstanceV1, v1, v2 } from "../support/koogallery";
+import { stubFor } from "../support/outbox";
+import { eventually, installPartners, type Partners } from "../support/partners";
+
+let partners: Partners;
+beforeEach(() => {
+  partners = installPartners();
+  partners.provisionReply = { refs: { "mor.subscriptionId": "77", "koodrive.carrierUserId": "1", "koodrive.packageId": "14" } };
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Rows inserted, updated or deleted in the instance's SQLite database so far (SQLite's own counter). */
+async function rowChanges(key: string): Promise<number> {
+  return runInDurableObject(stubFor(key), (_i: InstanceObject, state) => Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n));
+}
+
+async function settled(key: string, count: number) {
+  return eventually(async () => {
+    const d = await details(key);
+    return d && d.deliveries.length >= count && d.deliveries.every((x) => x.status !== "pending") ? d : null;
+  });
+}
+
+describe("billable operations per lifecycle event", () => {
+  it("an expiry with three connectors: 1 + 3 table rows at apply, one row update per delivery report", async () => {
+    const { instanceId, orderId } = await newInstanceV1();
+    const key = `koogallery:${instanceId}`;
+    await settled(key, 1);
+    const before = await rowChanges(key);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    const afterApply = await rowChanges(key);
+    await settled(key, 4);
+    const afterDelivery = await rowChanges(key);
+    // instance row + event row + 3 outbox rows; the alarm set for the provisioning is still due earlier.
+    expect(afterApply - before).toBe(5);
+    // one update per delivery report.
+    expect(afterDelivery - afterApply).toBe(3);
+    console.log(JSON.stringify({ event: "instance.expired", rowsAtApply: afterApply - before, rowsAtDelivery: afterDelivery - afterApply }));
+  });
+
+  it("a duplicate writes nothing; a V2 call adds one nonce row", async () => {
+    const { instanceId, orderId } = await newInstanceV1();
+    const key = `koogallery:${instanceId}`;
+    await settled(key, 1);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    await settled(key, 4);
+    const before = await rowChanges(key);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    expect(await rowChanges(key)).toBe(before);
+    expectSigned(await v2({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" }), "000000");
+    expect(await rowChanges(key)).toBe(before + 1);
+  });
+});
