@@ -5,6 +5,7 @@
  * timed sections (see plan.mjs), so the clock only covers HTTP round trips.
  */
 import { Pool } from "undici";
+import { workerdCpuMs } from "./cpu.mjs";
 
 /**
  * @typedef {import("./plan.mjs").Call} Call
@@ -12,7 +13,8 @@ import { Pool } from "undici";
  * @typedef {(status: number, body: string) => { ok: boolean, label: string }} Classifier
  * @typedef {{
  *   requests: number, errors: number, seconds: number, rps: number, p50: number, p99: number,
- *   labels: Map<string, number>, errorSamples: string[], connections: number, chunks: number
+ *   labels: Map<string, number>, errorSamples: string[], connections: number, chunks: number,
+ *   cpuMsPerRequest: number | null
  * }} PhaseResult
  */
 
@@ -102,10 +104,15 @@ export async function runPhase(o) {
   let ns = 0n;
   let errors = 0;
   let chunks = 0;
+  /** @type {number | null} */
+  let cpuMs = 0;
   for (let done = 0; done < o.calls.length; ) {
     const size = Math.max(50, Math.min(o.chunkMax, Math.floor(rate * o.chunkSeconds), o.calls.length - done));
     const requests = o.calls.slice(done, done + size).map(o.sign);
+    const cpuBefore = workerdCpuMs();
     const r = await runChunk(o.pool, requests, o.concurrency, o.classify, latencies, done, labels, errorSamples);
+    const cpuAfter = workerdCpuMs();
+    cpuMs = cpuMs === null || cpuBefore === null || cpuAfter === null ? null : cpuMs + (cpuAfter - cpuBefore);
     ns += r.ns;
     errors += r.errors;
     chunks += 1;
@@ -125,5 +132,6 @@ export async function runPhase(o) {
     errorSamples,
     connections: o.counter.connects - connectsBefore,
     chunks,
+    cpuMsPerRequest: cpuMs === null ? null : cpuMs / o.calls.length,
   };
 }
