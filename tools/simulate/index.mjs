@@ -6,21 +6,11 @@
  * In-process use: {@link buildCall} builds a call, {@link runAction} / {@link runScenario} send calls
  * through any fetch. Plain Node ≥ 20, standard library only, no code shared with src/.
  */
-import { realpathSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { runCli } from "./cli.mjs";
+import { isMain } from "../lib/is-main.mjs";
 
 export { buildCall, TARGETS } from "./calls.mjs";
 export { runAction, runScenario } from "./run.mjs";
 
-/** True when this file is the process entry point rather than an import. */
-function isMain() {
-  if (!process.argv[1]) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
-  } catch {
-    return false;
-  }
-}
 
-if (isMain()) process.exitCode = await runCli(process.argv.slice(2));
+if (isMain(import.meta.url)) process.exitCode = await runCli(process.argv.slice(2));

@@ -64,6 +64,14 @@ async function current(env: Bindings, key: string): Promise<(Current & { instanc
   return { instance: d.instance, version: d.instance.version, plan: d.instance.plan, events: d.events, complete: d.events.length < RECENT_EVENTS };
 }
 
+/** The subscription a post-create event names, or the 404 answer for an unknown external_id. */
+async function existing(env: Bindings, externalId: string) {
+  const key = instanceKey(externalId);
+  const seen = await current(env, key);
+  if (!seen) return taskError(STATUS.unknown, `unknown external_id ${externalId}`);
+  return { externalId, key, seen };
+}
+
 export async function processCall(call: ApCall, env: Bindings): Promise<ApAnswer> {
   switch (call.event) {
     case "subscription.create":
@@ -127,10 +135,9 @@ async function createSubscription(call: ApCall, env: Bindings): Promise<ApAnswer
 
 async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.renew">;
-  const externalId = body.external_id;
-  const key = instanceKey(externalId);
-  const seen = await current(env, key);
-  if (!seen) return taskError(STATUS.unknown, `unknown external_id ${externalId}`);
+  const found = await existing(env, body.external_id);
+  if ("status" in found) return found;
+  const { externalId, key, seen } = found;
   const { instance } = seen;
   if (instance.state === "released") return taskError(STATUS.conflict, `subscription ${externalId} was deleted`);
 
@@ -161,10 +168,9 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
 
 async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.change">;
-  const externalId = body.external_id;
-  const key = instanceKey(externalId);
-  const seen = await current(env, key);
-  if (!seen) return taskError(STATUS.unknown, `unknown external_id ${externalId}`);
+  const found = await existing(env, body.external_id);
+  if ("status" in found) return found;
+  const { externalId, key, seen } = found;
   const { instance } = seen;
   const plan: JsonObject = { ...body.plan };
   // The plan is already the requested one: a repeat of an applied change (or a change to nothing).
