@@ -151,7 +151,7 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             "202": { description: "Queued again; the delivery is pending with a fresh lease", content: json(ReplayResponse) },
             "400": INVALID,
             "404": error("The delivery is neither in the dead-letter index nor in the instance given by `instance`"),
-            "409": error("The delivery is delivered or skipped and is not replayed"),
+            "409": error("The delivery was delivered, or waits behind an earlier delivery to the same partner, and is not replayed"),
             ...COMMON,
           },
         },

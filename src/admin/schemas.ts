@@ -100,7 +100,9 @@ export const DeliveryView = z
     deliveryId: DeliveryId,
     eventSeq: z.number().int(),
     connector: z.string(),
-    status: z.enum(["pending", "delivered", "skipped", "dead"]),
+    status: z.enum(["pending", "waiting", "delivered", "skipped", "dead"]).meta({
+      description: "pending: queued or retrying; waiting: behind an earlier delivery of this instance to the same partner; delivered; skipped (reason says why); dead: dead-lettered, replayable.",
+    }),
     reason: z.string().nullable(),
     attempts: z.number().int().min(0),
     attemptLog: z.array(AttemptView),

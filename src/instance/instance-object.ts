@@ -16,6 +16,17 @@ import type { DeliveryMessage } from "../delivery/message";
 import { eventSnapshot, type EventSnapshot } from "../lifecycle/event-payload";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
+import {
+  DELIVERY_LEASE_MS,
+  earliestLease,
+  getDelivery,
+  hasOpenDelivery,
+  insertDelivery,
+  isSettled,
+  overdueDeliveries,
+  promoteNext,
+  stalledConnectors,
+} from "./outbox";
 import { SCHEMA } from "./schema";
 import {
   deliveryFromRow,
@@ -27,8 +38,7 @@ import {
   type Row,
 } from "./records";
 
-/** How long a queued delivery may go unreported before the alarm sends it again. */
-export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
+export { DELIVERY_LEASE_MS } from "./outbox";
 /** After a failed queue send, try again soon rather than after a whole lease. */
 const SEND_RETRY_MS = 5_000;
 const MAX_ATTEMPT_LOG = 25;
@@ -116,13 +126,16 @@ export class InstanceObject extends DurableObject<Bindings> {
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
       for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
-        const pending = plan.status === "pending";
-        this.#sql.exec(
-          `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          deliveryId, seq, plan.connector, plan.status, pending ? null : plan.reason, pending ? leaseUntil : null, stamp, stamp,
-        );
-        if (pending) queued.push({ deliveryId, instanceKey: next.key, connector: plan.connector, event: { ...snapshot, id: deliveryId }, refs: next.refs });
+        const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
+        if (plan.status === "skipped") {
+          insertDelivery(this.#sql, { ...common, status: "skipped", reason: plan.reason, leaseUntil: null });
+        } else if (hasOpenDelivery(this.#sql, plan.connector)) {
+          // An earlier event is still on its way to this partner: this one goes after it.
+          insertDelivery(this.#sql, { ...common, status: "waiting", reason: null, leaseUntil: null });
+        } else {
+          insertDelivery(this.#sql, { ...common, status: "pending", reason: null, leaseUntil });
+          queued.push({ deliveryId, instanceKey: next.key, connector: plan.connector, event: { ...snapshot, id: deliveryId }, refs: next.refs });
+        }
       }
       if (queued.length > 0) this.#rescheduleAlarm();
       return { outcome: "applied", answer: cmd.answer, instance: next, queued };
@@ -170,12 +183,12 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Records one delivery attempt reported by the queue consumer. Idempotent per attempt. */
   async recordAttempt(report: AttemptReport): Promise<DeliveryRecord | null> {
-    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", report.deliveryId).toArray()[0];
-    if (!row) return null;
-    const delivery = deliveryFromRow(row);
+    const delivery = getDelivery(this.#sql, report.deliveryId);
+    if (!delivery) return null;
     // A late or duplicate report must not reopen a delivery that already reached a final state.
     if (delivery.status === "delivered") return delivery;
     const now = Date.now();
+    let promoted: string | null = null;
     const n = delivery.attempts + 1;
     const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
     const status = report.result === "retrying" ? "pending" : report.result;
@@ -196,21 +209,26 @@ export class InstanceObject extends DurableObject<Bindings> {
           });
         }
       }
+      if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
       this.#rescheduleAlarm();
     });
-    return deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", report.deliveryId).one());
+    await this.#sendIds(promoted ? [promoted] : []);
+    return getDelivery(this.#sql, report.deliveryId);
   }
 
   /** Marks a delivery dead unless it was delivered or skipped meanwhile. Idempotent. */
   async markDead(deliveryId: string, reason: string): Promise<DeliveryRecord | null> {
-    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
-    if (!row) return null;
-    const delivery = deliveryFromRow(row);
+    const delivery = getDelivery(this.#sql, deliveryId);
+    if (!delivery) return null;
     if (delivery.status !== "pending") return delivery;
-    this.#transaction(() => {
-      this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date().toISOString(), deliveryId);
+    const now = Date.now();
+    const promoted = this.#transaction(() => {
+      this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
+      const next = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
       this.#rescheduleAlarm();
+      return next;
     });
+    await this.#sendIds(promoted ? [promoted] : []);
     return { ...delivery, status: "dead", reason, leaseUntil: null };
   }
 
@@ -220,11 +238,13 @@ export class InstanceObject extends DurableObject<Bindings> {
    * are not replayed: the partner already has them.
    */
   async replay(deliveryId: string): Promise<{ replayed: boolean; delivery: DeliveryRecord | null; message?: string }> {
-    const row = this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
-    if (!row) return { replayed: false, delivery: null, message: "unknown delivery" };
-    const delivery = deliveryFromRow(row);
+    const delivery = getDelivery(this.#sql, deliveryId);
+    if (!delivery) return { replayed: false, delivery: null, message: "unknown delivery" };
     if (delivery.status === "delivered") {
       return { replayed: false, delivery, message: "delivery is delivered" };
+    }
+    if (delivery.status === "waiting") {
+      return { replayed: false, delivery, message: "delivery is waiting behind an earlier delivery to the same partner" };
     }
     const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
     this.#transaction(() => {
@@ -233,7 +253,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     });
     const message = this.#messageFor(deliveryId);
     if (message) await this.env.DELIVERIES.send(message);
-    return { replayed: true, delivery: deliveryFromRow(this.#sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).one()) };
+    return { replayed: true, delivery: getDelivery(this.#sql, deliveryId) };
   }
 
   /** The queue messages of every delivery not yet settled (the outbox as it stands). */
@@ -249,20 +269,20 @@ export class InstanceObject extends DurableObject<Bindings> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     const now = Date.now();
-    const overdue = this.#sql
-      .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND lease_until <= ?", now)
-      .toArray()
-      .map((r) => String(r.delivery_id));
-    const messages = overdue.map((id) => this.#messageFor(id)).filter((m): m is DeliveryMessage => m !== null);
-    if (messages.length > 0) {
-      this.#transaction(() => {
-        for (const m of messages) {
-          this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", now + DELIVERY_LEASE_MS, m.deliveryId);
-        }
-      });
-      await this.#send(messages);
-    }
+    const leaseUntil = now + DELIVERY_LEASE_MS;
+    const ids = this.#transaction(() => {
+      const overdue = overdueDeliveries(this.#sql, now);
+      for (const id of overdue) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", leaseUntil, id);
+      const unstuck = stalledConnectors(this.#sql).map((c) => promoteNext(this.#sql, c, leaseUntil, new Date(now).toISOString()));
+      return [...overdue, ...unstuck.filter((id): id is string => id !== null)];
+    });
+    await this.#sendIds(ids);
     this.#rescheduleAlarm();
+  }
+
+  async #sendIds(ids: string[]): Promise<void> {
+    const messages = ids.map((id) => this.#messageFor(id)).filter((m): m is DeliveryMessage => m !== null);
+    if (messages.length > 0) await this.#send(messages);
   }
 
   async #send(messages: DeliveryMessage[]): Promise<void> {
@@ -358,7 +378,7 @@ export class InstanceObject extends DurableObject<Bindings> {
    * Inside a transaction the alarm commits with the rows.
    */
   #rescheduleAlarm(): void {
-    const next = this.#sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
+    const next = earliestLease(this.#sql);
     if (next === null || (this.#alarmAt !== null && this.#alarmAt <= next)) return;
     void this.ctx.storage.setAlarm(next);
     this.#alarmAt = next;

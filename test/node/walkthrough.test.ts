@@ -1,0 +1,114 @@
+/**
+ * The README's local walkthrough, automated: the gateway bundle as `wrangler deploy` builds it,
+ * running on workerd (Miniflare) with its real Durable Objects, KV and Queues; the mock partners
+ * as real HTTP servers; and the simulator CLI driving a full KooGallery lifecycle. Every partner
+ * must end up with exactly the calls the lifecycle implies, each verified by the mock.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMocks } from "../../tools/mocks/index.mjs";
+import { buildGateway, bundleModules, doStorage, REPO_DIR, SPEC_TEST_KEY, wranglerConfig } from "../../tools/lib/local-gateway.mjs";
+
+interface Received { path: string; ok: boolean; body: string; headers: Record<string, string> }
+interface Mocks {
+  urls: { vendor: string; koodrive: string; mor: string };
+  received: { vendor: Received[]; koodrive: Received[]; mor: Received[] };
+  gatewayVars: Record<string, string>;
+  close(): Promise<void>;
+}
+
+let work: string;
+let mocks: Mocks;
+let mf: Miniflare;
+let gatewayUrl: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "walkthrough-"));
+  const build = join(work, "build");
+  buildGateway(build);
+  mocks = (await startMocks({ portBase: 0, log: false })) as Mocks;
+  const { gateway } = (await wranglerConfig()) as { gateway: Record<string, unknown> & { bindings: Record<string, string> } };
+  mf = new Miniflare({
+    ...gateway,
+    modules: bundleModules(build),
+    modulesRoot: build,
+    ...doStorage(join(work, "do")),
+    bindings: {
+      ...gateway.bindings,
+      ADMIN_TOKEN: "walkthrough-admin",
+      ACTIVEPLATFORM_PATH_SECRET: "walkthrough-path-secret-0123456789",
+      VENDOR_WEBHOOK_URL: mocks.urls.vendor,
+      VENDOR_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+      KOODRIVE_BASE_URL: mocks.urls.koodrive,
+      KOODRIVE_USER_ID: mocks.gatewayVars.KOODRIVE_USER_ID!,
+      KOODRIVE_ACCOUNT: "carrier-admin",
+      KOODRIVE_PASSWORD: "carrier-pass",
+      KOODRIVE_AGENT_NAME: "walkthrough",
+      MOR_BASE_URL: mocks.urls.mor,
+      MOR_USERNAME: "admin",
+      MOR_API_SECRET: "mor-secret",
+    },
+  } as ConstructorParameters<typeof Miniflare>[0]);
+  gatewayUrl = (await mf.ready).toString().replace(/\/$/, "");
+}, 120_000);
+
+afterAll(async () => {
+  await mf?.dispose();
+  await mocks?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function simulate(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["tools/simulate/index.mjs", ...args, "--url", gatewayUrl, "--key", SPEC_TEST_KEY], { cwd: REPO_DIR });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+async function eventually(check: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) {
+      const seen = Object.entries(mocks.received).map(([p, rs]) => `${p}: ${rs.map((r) => `${r.path} ${r.ok ? "ok" : "refused"}`).join(", ")}`);
+      throw new Error(`partners did not receive the expected calls in time; received:\n${seen.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("local walkthrough: gateway + mock partners + simulator", () => {
+  it("a full KooGallery V1 lifecycle reaches every partner exactly as the lifecycle implies", async () => {
+    const run = await simulate(["--scenario", "full-lifecycle", "--target", "koogallery-v1", "--test-flag", "0"]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain("OK: 5/5 steps succeeded");
+    const instanceId = /"instanceId":"([0-9a-f-]{36})"/.exec(run.out)?.[1];
+    expect(instanceId).toBeDefined();
+
+    const mine = (r: Received) => r.body.includes(instanceId!);
+    const notify = () => mocks.received.koodrive.filter((r) => r.path.endsWith("notifyPackageExpire") && r.ok);
+    const mor = (method: string) => mocks.received.mor.filter((r) => r.path.endsWith(method) && r.ok);
+    await eventually(() => mocks.received.vendor.filter((r) => r.ok && mine(r)).length >= 4 && notify().length >= 1 && mor("subscription_update").length >= 2 && mor("subscription_delete").length >= 1);
+
+    const types = mocks.received.vendor.filter((r) => r.ok && mine(r)).map((r) => JSON.parse(r.body).type);
+    expect(types.sort()).toEqual(["instance.expired", "instance.provisioned", "instance.released", "instance.renewed"]);
+    expect(new Set(mocks.received.vendor.filter(mine).map((r) => r.headers["webhook-id"])).size).toBe(4);
+    expect(notify()).toHaveLength(1);
+    expect(JSON.parse(notify()[0]!.body)).toMatchObject({ type: 2, packageId: "14" });
+    expect(mor("subscription_update")).toHaveLength(2);
+    expect(mor("subscription_delete")).toHaveLength(1);
+
+    // The admin API shows every delivery settled.
+    const response = await mf.dispatchFetch(`${gatewayUrl}/admin/instances/koogallery:${instanceId}`, { headers: { authorization: "Bearer walkthrough-admin" } });
+    const details = (await response.json()) as { instance: { state: string }; deliveries: Array<{ connector: string; status: string }> };
+    expect(details.instance.state).toBe("released");
+    // provisioned: vendor; renewed: vendor, mor; expired: vendor, koodrive, mor; released: vendor, mor.
+    expect(details.deliveries.filter((d) => d.status === "delivered")).toHaveLength(8);
+  }, 120_000);
+});
