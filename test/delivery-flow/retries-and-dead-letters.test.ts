@@ -199,3 +199,24 @@ describe("instance refs", () => {
     expect(partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire"))).toHaveLength(0);
   });
 });
+
+describe("KooDrive session", () => {
+  it("a token about to expire is refreshed before use, without a new login", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const kd = messages.find((m) => m.connector === "koodrive")!;
+    await consumeOnce(kd, 1); // establishes a session
+    const session = env.KOODRIVE_SESSION.get(env.KOODRIVE_SESSION.idFromName("default"));
+    await runInDurableObject(session, async (_o, state) => {
+      const current = (await state.storage.get<{ expiresAtMs: number }>("session"))!;
+      await state.storage.put("session", { ...current, expiresAtMs: Date.now() + 60_000 });
+    });
+    const logins = partners.logins;
+    const refreshed = () => partners.of("koodrive").filter((r) => r.path.endsWith("refreshToken") && r.answered === 200).length;
+    const refreshesBefore = refreshed();
+    await consumeOnce(kd, 2);
+    expect(refreshed()).toBe(refreshesBefore + 1);
+    expect(partners.logins).toBe(logins);
+    expect((await deliveryRecord(key, kd.deliveryId)).status).toBe("delivered");
+  });
+});
