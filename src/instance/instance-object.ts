@@ -13,7 +13,7 @@ import type { Bindings } from "../bindings";
 import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
-import { eventSnapshot, type EventSnapshot } from "../lifecycle/event-payload";
+import { eventSnapshot } from "../lifecycle/event-payload";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
 import {
@@ -28,10 +28,10 @@ import {
   stalledConnectors,
 } from "./outbox";
 import { SCHEMA } from "./schema";
+import { claimNonce, insertEvent, latestEvent, messageFor, readInstance, writeInstance } from "./store";
 import {
   deliveryFromRow,
   eventFromRow,
-  instanceFromRow,
   type AttemptRecord,
   type DeliveryRecord,
   type EventRecord,
@@ -89,11 +89,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
     const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
-      if (cmd.nonce && !this.#claimNonce(cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
+      if (cmd.nonce && !claimNonce(this.#sql, cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
         return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
       }
-      const instance = this.#instance();
-      const previous = this.#latestEvent(cmd.eventKey);
+      const instance = readInstance(this.#sql);
+      const previous = latestEvent(this.#sql, cmd.eventKey);
       if (previous && instance && isStillTheSameEvent(previous, cmd, instance)) {
         return { outcome: "duplicate", answer: previous.answer, instance };
       }
@@ -117,10 +117,10 @@ export class InstanceObject extends DurableObject<Bindings> {
         createdAt: instance?.createdAt ?? stamp,
         updatedAt: stamp,
       };
-      this.#writeInstance(next);
+      writeInstance(this.#sql, next);
       const type = eventTypeFor(cmd.subject ?? "instance", decision.eventType);
       const snapshot = eventSnapshot({ type, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal });
-      const seq = this.#insertEvent(eventId, cmd, decision.from, next.state, stamp, snapshot);
+      const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
@@ -151,16 +151,16 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Records a V2 nonce for a call that applies no command (queryInstance). False if already used. */
   async claimNonce(nonce: string, expiresAtMs: number): Promise<boolean> {
-    return this.#transaction(() => this.#claimNonce(nonce, expiresAtMs, Date.now()));
+    return this.#transaction(() => claimNonce(this.#sql, nonce, expiresAtMs, Date.now()));
   }
 
   /** The instance, or null when this object has never been provisioned. */
   async view(): Promise<InstanceRecord | null> {
-    return this.#instance();
+    return readInstance(this.#sql);
   }
 
   async details(limit = 50): Promise<InstanceDetails | null> {
-    const instance = this.#instance();
+    const instance = readInstance(this.#sql);
     if (!instance) return null;
     const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
     const deliveries = this.#sql.exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3).toArray().map(deliveryFromRow);
@@ -169,7 +169,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Merges refs (ids in partner systems) into the instance. Returns null for an unknown instance. */
   async mergeRefs(refs: Record<string, string>, appInfo?: JsonObject): Promise<InstanceRecord | null> {
-    const instance = this.#instance();
+    const instance = readInstance(this.#sql);
     if (!instance) return null;
     const next = {
       ...instance,
@@ -177,7 +177,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       appInfo: appInfo ? { ...instance.appInfo, ...appInfo } : instance.appInfo,
       updatedAt: new Date().toISOString(),
     };
-    this.#writeInstance(next);
+    writeInstance(this.#sql, next);
     return next;
   }
 
@@ -199,9 +199,9 @@ export class InstanceObject extends DurableObject<Bindings> {
         status, report.reason ?? null, n, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
       );
       if (report.refs || report.appInfo) {
-        const instance = this.#instance();
+        const instance = readInstance(this.#sql);
         if (instance) {
-          this.#writeInstance({
+          writeInstance(this.#sql, {
             ...instance,
             refs: { ...instance.refs, ...(report.refs ?? {}) },
             appInfo: { ...instance.appInfo, ...(report.appInfo ?? {}) },
@@ -251,7 +251,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
       this.#rescheduleAlarm();
     });
-    const message = this.#messageFor(deliveryId);
+    const message = messageFor(this.#sql, deliveryId);
     if (message) await this.env.DELIVERIES.send(message);
     return { replayed: true, delivery: getDelivery(this.#sql, deliveryId) };
   }
@@ -261,7 +261,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     return this.#sql
       .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' ORDER BY created_at, delivery_id")
       .toArray()
-      .map((r) => this.#messageFor(String(r.delivery_id)))
+      .map((r) => messageFor(this.#sql, String(r.delivery_id)))
       .filter((m): m is DeliveryMessage => m !== null);
   }
 
@@ -281,7 +281,7 @@ export class InstanceObject extends DurableObject<Bindings> {
   }
 
   async #sendIds(ids: string[]): Promise<void> {
-    const messages = ids.map((id) => this.#messageFor(id)).filter((m): m is DeliveryMessage => m !== null);
+    const messages = ids.map((id) => messageFor(this.#sql, id)).filter((m): m is DeliveryMessage => m !== null);
     if (messages.length > 0) await this.#send(messages);
   }
 
@@ -299,66 +299,6 @@ export class InstanceObject extends DurableObject<Bindings> {
         this.#rescheduleAlarm();
       });
     }
-  }
-
-  #messageFor(deliveryId: string): DeliveryMessage | null {
-    const row = this.#sql
-      .exec<Row>(
-        "SELECT d.delivery_id, d.connector, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?",
-        deliveryId,
-      )
-      .toArray()[0];
-    const instance = this.#instance();
-    if (!row || !instance) return null;
-    const snapshot = JSON.parse(String(row.payload)) as EventSnapshot;
-    return {
-      deliveryId,
-      instanceKey: instance.key,
-      connector: String(row.connector) as ConnectorName,
-      event: { ...snapshot, id: deliveryId },
-      refs: instance.refs,
-    };
-  }
-
-  #claimNonce(nonce: string, expiresAtMs: number, nowMs: number): boolean {
-    this.#sql.exec("DELETE FROM nonces WHERE expires_at < ?", nowMs);
-    const seen = this.#sql.exec("SELECT 1 FROM nonces WHERE nonce = ?", nonce).toArray().length > 0;
-    if (seen) return false;
-    this.#sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", nonce, expiresAtMs);
-    return true;
-  }
-
-  #instance(): InstanceRecord | null {
-    const row = this.#sql.exec<Row>("SELECT * FROM instance WHERE id = 1").toArray()[0];
-    return row ? instanceFromRow(row) : null;
-  }
-
-  #latestEvent(eventKey: string): EventRecord | null {
-    const row = this.#sql.exec<Row>("SELECT * FROM events WHERE event_key = ? ORDER BY seq DESC LIMIT 1", eventKey).toArray()[0];
-    return row ? eventFromRow(row) : null;
-  }
-
-  #writeInstance(r: InstanceRecord): void {
-    this.#sql.exec(
-      `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan, expires_at = excluded.expires_at,
-         refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at`,
-      r.key, r.source, r.externalId, r.state, JSON.stringify(r.plan), r.expiresAt, JSON.stringify(r.refs),
-      JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt,
-    );
-  }
-
-  #insertEvent(eventId: string, cmd: LifecycleCommand, from: string | null, to: string, at: string, snapshot: EventSnapshot): number {
-    return Number(
-      this.#sql
-        .exec<{ seq: number }>(
-          `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-          eventId, cmd.eventKey, cmd.keyScope, snapshot.type, from, to, at, cmd.test ? 1 : 0, JSON.stringify(cmd.answer), JSON.stringify(snapshot),
-        )
-        .one().seq,
-    );
   }
 
   /** transactionSync, forgetting the known alarm time if the transaction rolls back. */

@@ -1,0 +1,73 @@
+/**
+ * @module instance/store
+ * Reads and writes of the instance, event and nonce tables. Synchronous, for use inside the
+ * object's transactions.
+ */
+import type { ConnectorName } from "../config";
+import type { DeliveryMessage } from "../delivery/message";
+import type { EventSnapshot } from "../lifecycle/event-payload";
+import type { InstanceRecord, LifecycleCommand } from "../lifecycle/types";
+import { eventFromRow, instanceFromRow, type EventRecord, type Row } from "./records";
+
+/** The queue message for a delivery, with the instance's current refs. */
+export function messageFor(sql: SqlStorage, deliveryId: string): DeliveryMessage | null {
+  const row = sql
+    .exec<Row>(
+      "SELECT d.delivery_id, d.connector, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?",
+      deliveryId,
+    )
+    .toArray()[0];
+  const instance = readInstance(sql);
+  if (!row || !instance) return null;
+  const snapshot = JSON.parse(String(row.payload)) as EventSnapshot;
+  return {
+    deliveryId,
+    instanceKey: instance.key,
+    connector: String(row.connector) as ConnectorName,
+    event: { ...snapshot, id: deliveryId },
+    refs: instance.refs,
+  };
+}
+
+/** Records a V2 nonce until its timestamp leaves the window; false if it was already used. */
+export function claimNonce(sql: SqlStorage, nonce: string, expiresAtMs: number, nowMs: number): boolean {
+  sql.exec("DELETE FROM nonces WHERE expires_at < ?", nowMs);
+  const seen = sql.exec("SELECT 1 FROM nonces WHERE nonce = ?", nonce).toArray().length > 0;
+  if (seen) return false;
+  sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", nonce, expiresAtMs);
+  return true;
+}
+
+export function readInstance(sql: SqlStorage): InstanceRecord | null {
+  const row = sql.exec<Row>("SELECT * FROM instance WHERE id = 1").toArray()[0];
+  return row ? instanceFromRow(row) : null;
+}
+
+/** The latest event with this key: the ledger entry. */
+export function latestEvent(sql: SqlStorage, eventKey: string): EventRecord | null {
+  const row = sql.exec<Row>("SELECT * FROM events WHERE event_key = ? ORDER BY seq DESC LIMIT 1", eventKey).toArray()[0];
+  return row ? eventFromRow(row) : null;
+}
+
+export function writeInstance(sql: SqlStorage, r: InstanceRecord): void {
+  sql.exec(
+    `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan, expires_at = excluded.expires_at,
+       refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at`,
+    r.key, r.source, r.externalId, r.state, JSON.stringify(r.plan), r.expiresAt, JSON.stringify(r.refs),
+    JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt,
+  );
+}
+
+export function insertEvent(sql: SqlStorage, eventId: string, cmd: LifecycleCommand, from: string | null, to: string, at: string, snapshot: EventSnapshot): number {
+  return Number(
+    sql
+      .exec<{ seq: number }>(
+        `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        eventId, cmd.eventKey, cmd.keyScope, snapshot.type, from, to, at, cmd.test ? 1 : 0, JSON.stringify(cmd.answer), JSON.stringify(snapshot),
+      )
+      .one().seq,
+  );
+}
