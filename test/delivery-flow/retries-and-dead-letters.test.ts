@@ -220,3 +220,15 @@ describe("KooDrive session", () => {
     expect((await deliveryRecord(key, kd.deliveryId)).status).toBe("delivered");
   });
 });
+
+describe("malformed refs", () => {
+  it("a non-numeric mor.subscriptionId is dead-lettered at once, not retried for days", async () => {
+    const { key, messages } = await expiredWithHeldDeliveries();
+    const mor = messages.find((m) => m.connector === "mor")!;
+    const { deadLetters, delays } = await consumeOnce({ ...mor, refs: { ...mor.refs, "mor.subscriptionId": "abc" } }, 1);
+    expect(delays).toEqual([]);
+    expect(deadLetters[0]!.reason).toMatch(/mor\.subscriptionId must be a MOR subscription id/);
+    expect(partners.of("mor").filter((r) => r.path.endsWith("subscription_update"))).toHaveLength(0);
+    expect((await deliveryRecord(key, mor.deliveryId)).status).toBe("dead");
+  });
+});

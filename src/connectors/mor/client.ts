@@ -16,6 +16,10 @@ import { classifyMorResponse } from "./response";
 export async function deliverToMor(message: DeliveryMessage, env: Bindings): Promise<AttemptOutcome> {
   const config = morConfig(env);
   const subscriptionId = message.refs["mor.subscriptionId"] ?? "";
+  // A malformed ref will not fix itself by retrying: dead-letter it so an operator corrects the ref.
+  if (!/^\d+$/.test(subscriptionId)) {
+    return { kind: "permanent", excerpt: "", reason: `instance ref mor.subscriptionId must be a MOR subscription id (digits), got ${JSON.stringify(subscriptionId.slice(0, 40))}` };
+  }
   const common = { baseUrl: config.baseUrl, username: config.username, secret: config.secret, subscriptionId };
   const { event } = message;
   let request: MorRequest;
