@@ -27,7 +27,7 @@ import {
   promoteNext,
   stalledConnectors,
 } from "./outbox";
-import { SCHEMA } from "./schema";
+import { SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, readInstance, writeInstance } from "./store";
 import {
   deliveryFromRow,
@@ -70,12 +70,17 @@ export class InstanceObject extends DurableObject<Bindings> {
    * row write, so it is only moved when a lease would otherwise be missed.
    */
   #alarmAt: number | null = null;
+  /**
+   * The tables are created with the first write, so a call for an instance that does not exist
+   * (answered 000003 / 404) leaves no storage behind.
+   */
+  #hasSchema = false;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
-      this.#sql.exec(SCHEMA);
+      this.#hasSchema = schemaExists(this.#sql);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -89,11 +94,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
     const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
-      if (cmd.nonce && !claimNonce(this.#sql, cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
+      if (cmd.nonce && !claimNonce(this.#ensureSchema(), cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
         return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
       }
-      const instance = readInstance(this.#sql);
-      const previous = latestEvent(this.#sql, cmd.eventKey);
+      const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+      const previous = this.#hasSchema ? latestEvent(this.#sql, cmd.eventKey) : null;
       if (previous && instance && isStillTheSameEvent(previous, cmd, instance)) {
         return { outcome: "duplicate", answer: previous.answer, instance };
       }
@@ -102,6 +107,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       if (decision.kind === "reject") return { outcome: "rejected", reason: decision.reason, message: decision.message };
       if (decision.kind === "noop") return { outcome: "duplicate", answer: cmd.answer, instance: instance! };
 
+      this.#ensureSchema();
       const stamp = now.toISOString();
       const next: InstanceRecord = {
         key: cmd.instanceKey,
@@ -151,15 +157,16 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Records a V2 nonce for a call that applies no command (queryInstance). False if already used. */
   async claimNonce(nonce: string, expiresAtMs: number): Promise<boolean> {
-    return this.#transaction(() => claimNonce(this.#sql, nonce, expiresAtMs, Date.now()));
+    return this.#transaction(() => claimNonce(this.#ensureSchema(), nonce, expiresAtMs, Date.now()));
   }
 
   /** The instance, or null when this object has never been provisioned. */
   async view(): Promise<InstanceRecord | null> {
-    return readInstance(this.#sql);
+    return this.#hasSchema ? readInstance(this.#sql) : null;
   }
 
   async details(limit = 50): Promise<InstanceDetails | null> {
+    if (!this.#hasSchema) return null;
     const instance = readInstance(this.#sql);
     if (!instance) return null;
     const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
@@ -169,6 +176,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Merges refs (ids in partner systems) into the instance. Returns null for an unknown instance. */
   async mergeRefs(refs: Record<string, string>, appInfo?: JsonObject): Promise<InstanceRecord | null> {
+    if (!this.#hasSchema) return null;
     const instance = readInstance(this.#sql);
     if (!instance) return null;
     const next = {
@@ -183,7 +191,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Records one delivery attempt reported by the queue consumer. Idempotent per attempt. */
   async recordAttempt(report: AttemptReport): Promise<DeliveryRecord | null> {
-    const delivery = getDelivery(this.#sql, report.deliveryId);
+    const delivery = this.#hasSchema ? getDelivery(this.#sql, report.deliveryId) : null;
     if (!delivery) return null;
     // A late or duplicate report must not reopen a delivery that already reached a final state.
     if (delivery.status === "delivered") return delivery;
@@ -218,7 +226,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** Marks a delivery dead unless it was delivered or skipped meanwhile. Idempotent. */
   async markDead(deliveryId: string, reason: string): Promise<DeliveryRecord | null> {
-    const delivery = getDelivery(this.#sql, deliveryId);
+    const delivery = this.#hasSchema ? getDelivery(this.#sql, deliveryId) : null;
     if (!delivery) return null;
     if (delivery.status !== "pending") return delivery;
     const now = Date.now();
@@ -238,7 +246,7 @@ export class InstanceObject extends DurableObject<Bindings> {
    * are not replayed: the partner already has them.
    */
   async replay(deliveryId: string): Promise<{ replayed: boolean; delivery: DeliveryRecord | null; message?: string }> {
-    const delivery = getDelivery(this.#sql, deliveryId);
+    const delivery = this.#hasSchema ? getDelivery(this.#sql, deliveryId) : null;
     if (!delivery) return { replayed: false, delivery: null, message: "unknown delivery" };
     if (delivery.status === "delivered") {
       return { replayed: false, delivery, message: "delivery is delivered" };
@@ -258,6 +266,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
   /** The queue messages of every delivery not yet settled (the outbox as it stands). */
   async pendingMessages(): Promise<DeliveryMessage[]> {
+    if (!this.#hasSchema) return [];
     return this.#sql
       .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' ORDER BY created_at, delivery_id")
       .toArray()
@@ -268,6 +277,7 @@ export class InstanceObject extends DurableObject<Bindings> {
   /** Re-sends deliveries whose lease ran out: the queue lost them or their consumer died. */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
+    if (!this.#hasSchema) return;
     const now = Date.now();
     const leaseUntil = now + DELIVERY_LEASE_MS;
     const ids = this.#transaction(() => {
@@ -301,14 +311,23 @@ export class InstanceObject extends DurableObject<Bindings> {
     }
   }
 
-  /** transactionSync, forgetting the known alarm time if the transaction rolls back. */
+  /** transactionSync, forgetting what a rolled-back transaction may have undone. */
   #transaction<T>(fn: () => T): T {
     try {
       return this.ctx.storage.transactionSync(fn);
     } catch (err) {
       this.#alarmAt = null;
+      this.#hasSchema = schemaExists(this.#sql);
       throw err;
     }
+  }
+
+  #ensureSchema(): SqlStorage {
+    if (!this.#hasSchema) {
+      this.#sql.exec(SCHEMA);
+      this.#hasSchema = true;
+    }
+    return this.#sql;
   }
 
   /**

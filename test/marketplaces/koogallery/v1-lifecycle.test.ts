@@ -108,6 +108,13 @@ describe("KooGallery V1 lifecycle", () => {
     expectSigned(await v1({ activity: "refreshInstance", instanceId, orderId: unique("RN"), expireTime: "20300101000000" }), "000003");
     expectSigned(await v1({ activity: "releaseInstance", instanceId, orderId: "CS1" }), "000003");
     expect(await details(`koogallery:${instanceId}`)).toBeNull();
+    // Not even the tables: an unknown instance's object stores nothing.
+    const { env } = await import("cloudflare:workers");
+    const { runInDurableObject } = await import("cloudflare:test");
+    const tables = await runInDurableObject(env.INSTANCES.get(env.INSTANCES.idFromName(`koogallery:${instanceId}`)), (_o, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    );
+    expect(tables).toEqual([]);
   });
 
   it("queryInstance returns app info for known instances, credentials AES-encrypted with encryptType", async () => {
