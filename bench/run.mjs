@@ -71,12 +71,15 @@ const classifyPlain = (status) => ({ ok: status === 200, label: String(status) }
 function runtimeLog() {
   /** @type {string[]} */
   const tail = [];
+  /** @type {string[]} the Worker's own error reports, which the tail would scroll away */
+  const failures = [];
   let lines = 0;
   const keep = (/** @type {import("node:stream").Readable} */ stream) => {
     createInterface({ input: stream }).on("line", (line) => {
       lines += 1;
       tail.push(line);
       if (tail.length > 20) tail.shift();
+      if (/"msg":"[^"]*(failed|error)/.test(line) && failures.length < 20) failures.push(line);
     });
   };
   return {
@@ -84,7 +87,7 @@ function runtimeLog() {
       keep(out);
       keep(err);
     },
-    summary: () => ({ lines, tail: [...tail] }),
+    summary: () => ({ lines, tail: [...tail], failures: [...failures] }),
   };
 }
 
@@ -244,9 +247,10 @@ async function main() {
         for (const s of r.errorSamples) console.log(`  sample error: ${s}`);
         rateHint = r.rps;
       }
-      const { lines, tail } = log.summary();
+      const { lines, tail, failures } = log.summary();
       const errored = [results.warm[w.name], results.cold[w.name]].some((r) => r && r.errors > 0);
       if (errored && lines > 0) console.log(`worker output (${lines} lines, last ${tail.length}):\n  ${tail.join("\n  ")}`);
+      if (failures.length > 0) console.log(`worker error reports (first ${failures.length}):\n  ${failures.join("\n  ")}`);
       await pool.close();
     } catch (err) {
       problems.push(`${w.label}: ${/** @type {Error} */ (err).message}`);
