@@ -4,27 +4,15 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-export function fromUtf8(bytes: Uint8Array): string {
-  return decoder.decode(bytes);
 }
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let out = "";
   for (const b of view) out += b.toString(16).padStart(2, "0");
-  return out;
-}
-
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new Error("invalid hex string");
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 
@@ -43,6 +31,3 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}

@@ -15,8 +15,6 @@ import { deliveryFromRow, type DeliveryRecord, type DeliveryStatus, type Row } f
 /** How long a queued delivery may go unreported before the alarm sends it again. */
 export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
 
-export type OutboxStatus = DeliveryStatus;
-
 export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord | null {
   const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
   return row ? deliveryFromRow(row) : null;
@@ -29,7 +27,7 @@ export function hasOpenDelivery(sql: SqlStorage, connector: ConnectorName): bool
 
 export function insertDelivery(
   sql: SqlStorage,
-  d: { deliveryId: string; eventSeq: number; connector: ConnectorName; status: OutboxStatus; reason: string | null; leaseUntil: number | null; at: string },
+  d: { deliveryId: string; eventSeq: number; connector: ConnectorName; status: DeliveryStatus; reason: string | null; leaseUntil: number | null; at: string },
 ): void {
   sql.exec(
     `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, created_at, updated_at)

@@ -15,7 +15,9 @@
  *   (`alreadyApplied`).
  */
 import { sha256 } from "../../crypto/digest";
+import { canonicalJson } from "../../crypto/canonical-json";
 import { toHex } from "../../crypto/encoding";
+import { uuidFromDigestOf } from "../../crypto/uuid";
 import type { EventRecord } from "../../instance/records";
 import type { JsonObject, LifecycleAction, LifecycleCommand, Subject } from "../../lifecycle/types";
 import type { ApEvent } from "./paths";
@@ -31,26 +33,10 @@ export interface Caller {
   resellerId: string | null;
 }
 
-/** JSON with object keys sorted at every depth, so equal content hashes equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as JsonObject).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
+export { canonicalJson };
 
 async function digestHex(parts: unknown[]): Promise<string> {
   return toHex(await sha256(canonicalJson(parts)));
-}
-
-/** First 16 digest bytes as an RFC 9562 version-8 (custom) UUID: a well-formed GUID, fully deterministic. */
-function uuidFromDigest(hex: string): string {
-  const bytes = hex.slice(0, 32).match(/../g)!.map((h) => parseInt(h, 16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const h = bytes.map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
@@ -59,7 +45,7 @@ function uuidFromDigest(hex: string): string {
  * repeated create, including one racing the first, names the same Durable Object.
  */
 export async function subscriptionGuid(apGuid: string | null, subscriptionId: string): Promise<string> {
-  return uuidFromDigest(await digestHex(["activeplatform-subscription", apGuid ?? "", subscriptionId]));
+  return uuidFromDigestOf(canonicalJson(["activeplatform-subscription", apGuid ?? "", subscriptionId]));
 }
 
 /**
@@ -67,7 +53,7 @@ export async function subscriptionGuid(apGuid: string | null, subscriptionId: st
  * reseller_id or "", e-mail trimmed and lower-cased]`). The body carries no other identity.
  */
 export async function userGuid(caller: Caller, email: string): Promise<string> {
-  return uuidFromDigest(await digestHex(["activeplatform-user", caller.apGuid ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
+  return uuidFromDigestOf(canonicalJson(["activeplatform-user", caller.apGuid ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
 }
 
 /** What the instance looked like when the call was read; anchors the content-scoped keys. */

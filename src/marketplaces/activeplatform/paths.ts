@@ -35,4 +35,3 @@ export function eventForPath(rest: string): ApEvent | null {
   return BY_PATH.get(rest.replace(/\/+$/, "")) ?? null;
 }
 
-export const isUserEvent = (event: ApEvent): event is UserEvent => event.startsWith("user.");

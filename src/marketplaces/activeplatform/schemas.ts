@@ -6,6 +6,7 @@
  * as numbers or strings and kept as strings.
  */
 import { z } from "zod";
+import { firstIssue } from "../../http/validation-issue";
 import type { ApEvent } from "./paths";
 
 const MAX_ID = 128;
@@ -116,10 +117,10 @@ export function parseBody(event: ApEvent, json: unknown): Parsed {
 
 /** The first problem, naming the field: "missing field: external_id", "invalid field plan.period.type: …". */
 export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+  const issue = firstIssue(error);
   if (!issue) return "invalid request body";
-  const name = issue.path.map(String).join(".") || "body";
-  if ((issue.code === "invalid_type" || issue.code === "invalid_union") && issue.input === undefined) return `missing field: ${name}`;
+  const name = issue.path || "body";
+  if (issue.missing) return `missing field: ${name}`;
   if (issue.code === "invalid_union") return `invalid field ${name}: must be a string or a whole number`;
   return `invalid field ${name}: ${issue.message}`;
 }

@@ -8,8 +8,7 @@
  * their own order, status changes and release by instance + action (state-scoped). businessId
  * changes on every retry and is never part of a key.
  */
-import { sha256 } from "../../crypto/digest";
-import { toHex } from "../../crypto/encoding";
+import { uuidFromDigestOf } from "../../crypto/uuid";
 import type { JsonObject, LifecycleAction, LifecycleCommand } from "../../lifecycle/types";
 import { parseExpireTime } from "./schemas";
 
@@ -23,8 +22,7 @@ export const instanceKey = (instanceId: string): string => `koogallery:${instanc
  * order, including one racing the first, names the same instance and the same Durable Object.
  */
 export async function instanceIdForOrder(orderKey: string): Promise<string> {
-  const hex = toHex(await sha256(`koogallery-instance:${orderKey}`)).slice(0, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromDigestOf(`koogallery-instance:${orderKey}`);
 }
 
 export function newInstanceOrderKey(generation: Generation, p: Params): string {

@@ -36,7 +36,7 @@ export async function readV1Call(url: URL, config: KooGalleryConfig): Promise<Ko
   const activity = params.activity ?? "";
   const schema = (v1Schemas as Record<string, (typeof v1Schemas)[V1Activity]>)[activity];
   if (!schema) throw invalid(activity ? `unknown activity: ${clip(activity)}` : "missing parameter: activity");
-  const parsed = schema.safeParse(params);
+  const parsed = schema.safeParse(params, { reportInput: true });
   if (!parsed.success) throw invalid(describeIssue(parsed.error));
   return { generation: "v1", activity, params, raw: { ...params } };
 }
@@ -66,7 +66,7 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
   const activity = typeof (json as JsonObject).activity === "string" ? String((json as JsonObject).activity) : "";
   const schema = (v2Schemas as Record<string, (typeof v2Schemas)[V2Activity]>)[activity];
   if (!schema) throw invalid(activity ? `unknown activity: ${clip(activity)}` : "missing parameter: activity");
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(json, { reportInput: true });
   if (!parsed.success) throw invalid(describeIssue(parsed.error));
 
   const params: Params = {};

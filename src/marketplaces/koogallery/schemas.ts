@@ -5,6 +5,7 @@
  * the V1 signature and of the raw event), never interpreted.
  */
 import { z } from "zod";
+import { firstIssue } from "../../http/validation-issue";
 
 const str = (max: number) => z.string().min(1).max(max);
 const optStr = (max: number) => z.string().max(max).optional();
@@ -100,13 +101,11 @@ export const v2Schemas = {
 export type V1Activity = keyof typeof v1Schemas;
 export type V2Activity = keyof typeof v2Schemas;
 
-/** "instanceId: Too big" -> a resultMsg that names the parameter. */
+/** "missing parameter: orderId", "invalid parameter instanceId: Too big": a resultMsg that names the parameter. */
 export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
+  const issue = firstIssue(error);
   if (!issue) return "invalid request parameter";
-  const name = issue.path.join(".") || "request";
-  // zod 4 keeps the input out of issues unless asked to; its message says "received undefined".
-  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) return `missing parameter: ${name}`;
-  return `invalid parameter ${name}: ${issue.message}`;
+  const name = issue.path || "request";
+  return issue.missing ? `missing parameter: ${name}` : `invalid parameter ${name}: ${issue.message}`;
 }
 

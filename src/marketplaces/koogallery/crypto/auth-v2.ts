@@ -6,6 +6,7 @@
 import { hmacSha256 } from "../../../crypto/digest";
 import { toHex } from "../../../crypto/encoding";
 import { timingSafeEqual } from "../../../crypto/timing-safe";
+import { canonicalJson as sortedJson } from "../../../crypto/canonical-json";
 
 /** Which payload form produced the matching signature. */
 export type V2Match = "raw" | "canonical";
@@ -26,21 +27,7 @@ export async function computeV2Signature(
  * this reproduces that: object keys sorted ascending at every depth, null members removed, no spaces.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(canonicalize(value));
-}
-
-function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
-  if (value !== null && typeof value === "object") {
-    const source = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(source).sort()) {
-      const member = source[key];
-      if (member !== null && member !== undefined) out[key] = canonicalize(member);
-    }
-    return out;
-  }
-  return value;
+  return sortedJson(value, { dropNulls: true });
 }
 
 function parseObject(rawBody: string): Record<string, unknown> | null {
