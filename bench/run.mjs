@@ -211,6 +211,7 @@ async function main() {
       // No Request.cf download (there is no internet here, and it would only add start-up time).
       cf: false,
       handleRuntimeStdio: log.handleRuntimeStdio,
+      ...w.shared,
       workers: [{ name: w.name, ...w.options }],
     });
     const disposeMf = () => mf.dispose();

@@ -25,6 +25,7 @@ export async function targets(gatewayBuildDir, store) {
       label: "(a) bare Worker",
       gateway: false,
       options: { ...compat, modules: true, modulesRoot: workersDir, scriptPath: join(workersDir, "bare.js") },
+      shared: {},
     },
     {
       name: "minimal-do",
@@ -36,8 +37,8 @@ export async function targets(gatewayBuildDir, store) {
         modulesRoot: workersDir,
         scriptPath: join(workersDir, "minimal-do.js"),
         durableObjects: { OBJ: { className: "EventLog", useSQLite: true } },
-        ...doStorage(join(store.persistRoot, "minimal-do")),
       },
+      shared: doStorage(join(store.persistRoot, "minimal-do")),
     },
   ];
   if (gatewayBuildDir) {
@@ -49,8 +50,8 @@ export async function targets(gatewayBuildDir, store) {
         ...gateway,
         modules: bundleModules(gatewayBuildDir),
         modulesRoot: gatewayBuildDir,
-        ...doStorage(join(store.persistRoot, "gateway")),
       },
+      shared: doStorage(join(store.persistRoot, "gateway")),
     });
   }
   return list;

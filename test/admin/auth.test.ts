@@ -2,7 +2,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { presentedToken } from "../../src/admin/auth";
 import { handleAdmin } from "../../src/admin/handler";
+import type { Bindings } from "../../src/bindings";
 import { adminRequest, call, read, type ErrorAnswer } from "./support";
+
+/** The test bindings with one setting changed or, for `undefined`, absent as in a deployment without it. */
+function withSetting(name: keyof Bindings, value: string | undefined): Bindings {
+  const copy: Record<string, unknown> = { ...env };
+  if (value === undefined) delete copy[name];
+  else copy[name] = value;
+  return copy as unknown as Bindings;
+}
 
 const PROTECTED = [
   ["GET", "/openapi.json"],
@@ -56,7 +65,7 @@ describe("admin authentication", () => {
   it("an unset ADMIN_TOKEN disables the admin API with 503 naming the setting, even for a bearer that would match", async () => {
     for (const unset of [undefined, "", "   "]) {
       for (const token of [null, "test-admin-token", "", "undefined"]) {
-        const answer = await read<ErrorAnswer>(await handleAdmin(adminRequest("/dead-letters", { token }), { ...env, ADMIN_TOKEN: unset }));
+        const answer = await read<ErrorAnswer>(await handleAdmin(adminRequest("/dead-letters", { token }), withSetting("ADMIN_TOKEN", unset)));
         expect(answer.status).toBe(503);
         expect(answer.body.error.code).toBe("admin_disabled");
         expect(answer.body.error.message).toContain("ADMIN_TOKEN");

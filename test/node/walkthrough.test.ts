@@ -1,6 +1,6 @@
 /**
- * The README's local walkthrough, automated: the gateway bundle as `wrangler deploy` builds it,
- * running on workerd (Miniflare) with its real Durable Objects, KV and Queues; the mock partners
+ * The README's local walkthrough, automated: the gateway under `wrangler dev` as `npm start` runs
+ * it, with its real Durable Objects, KV and Queues and persisted local state; the mock partners
  * as real HTTP servers; and the simulator CLI driving a full KooGallery lifecycle. Every partner
  * must end up with exactly the calls the lifecycle implies, each verified by the mock.
  */
@@ -8,10 +8,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMocks } from "../../tools/mocks/index.mjs";
-import { buildGateway, bundleModules, doStorage, REPO_DIR, SPEC_TEST_KEY, wranglerConfig } from "../../tools/lib/local-gateway.mjs";
+import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
+import { REPO_DIR, startWranglerDev, type DevServer } from "../../tools/lib/wrangler-dev.mjs";
 
 interface Received { path: string; ok: boolean; body: string; headers: Record<string, string> }
 interface Mocks {
@@ -23,41 +23,27 @@ interface Mocks {
 
 let work: string;
 let mocks: Mocks;
-let mf: Miniflare;
+let gateway: DevServer;
 let gatewayUrl: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "walkthrough-"));
-  const build = join(work, "build");
-  buildGateway(build);
   mocks = (await startMocks({ portBase: 0, log: false })) as Mocks;
-  const { gateway } = (await wranglerConfig()) as { gateway: Record<string, unknown> & { bindings: Record<string, string> } };
-  mf = new Miniflare({
-    ...gateway,
-    modules: bundleModules(build),
-    modulesRoot: build,
-    ...doStorage(join(work, "do")),
-    bindings: {
-      ...gateway.bindings,
+  gateway = await startWranglerDev({
+    persistTo: join(work, "state"),
+    vars: {
       ADMIN_TOKEN: "walkthrough-admin",
-      ACTIVEPLATFORM_PATH_SECRET: "walkthrough-path-secret-0123456789",
       VENDOR_WEBHOOK_URL: mocks.urls.vendor,
-      VENDOR_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
       KOODRIVE_BASE_URL: mocks.urls.koodrive,
       KOODRIVE_USER_ID: mocks.gatewayVars.KOODRIVE_USER_ID!,
-      KOODRIVE_ACCOUNT: "carrier-admin",
-      KOODRIVE_PASSWORD: "carrier-pass",
-      KOODRIVE_AGENT_NAME: "walkthrough",
       MOR_BASE_URL: mocks.urls.mor,
-      MOR_USERNAME: "admin",
-      MOR_API_SECRET: "mor-secret",
     },
-  } as ConstructorParameters<typeof Miniflare>[0]);
-  gatewayUrl = (await mf.ready).toString().replace(/\/$/, "");
+  });
+  gatewayUrl = gateway.url;
 }, 120_000);
 
 afterAll(async () => {
-  await mf?.dispose();
+  await gateway?.stop();
   await mocks?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -105,7 +91,7 @@ describe("local walkthrough: gateway + mock partners + simulator", () => {
     expect(mor("subscription_delete")).toHaveLength(1);
 
     // The admin API shows every delivery settled.
-    const response = await mf.dispatchFetch(`${gatewayUrl}/admin/instances/koogallery:${instanceId}`, { headers: { authorization: "Bearer walkthrough-admin" } });
+    const response = await fetch(`${gatewayUrl}/admin/instances/koogallery:${instanceId}`, { headers: { authorization: "Bearer walkthrough-admin" } });
     const details = (await response.json()) as { instance: { state: string }; deliveries: Array<{ connector: string; status: string }> };
     expect(details.instance.state).toBe("released");
     // provisioned: vendor; renewed: vendor, mor; expired: vendor, koodrive, mor; released: vendor, mor.

@@ -2,6 +2,7 @@
  * @module tools/lib/koogallery-signer
  * Types for the independent node:crypto KooGallery signer (see koogallery-signer.mjs).
  */
+export const SPEC_TEST_KEY: string;
 export function v1TimeStamp(date?: Date): string;
 export function signV1Query(accessKey: string, params: Record<string, string>): string;
 export function signV2(

@@ -7,6 +7,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
+/** The fake seller key of the protocol notes' test vectors; also the local development key in .dev.vars.example. */
+export const SPEC_TEST_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
+
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /** @param {string|Buffer} key @param {string} msg @returns {Buffer} */

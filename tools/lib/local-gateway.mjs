@@ -103,7 +103,8 @@ export function bundleModules(outdir) {
  * SQLite-backed Durable Objects need on-disk storage locally: workerd's in-memory ("ephemeral")
  * objects have no SQL API. Each new object costs a file create + fsync and keeps ~3 descriptors
  * open while alive, which is what dominates the cold regime locally (see bench/README.md).
+ * Miniflare 5 takes the persistence root as a shared (instance-wide) option, beside `workers`.
  * @param {string} dir
  * @returns {WorkerOptions}
  */
-export const doStorage = (dir) => ({ durableObjectsPersist: dir });
+export const doStorage = (dir) => ({ resourcePersistencePath: dir });
