@@ -1,31 +1,28 @@
 /**
  * @module bench/run
- * `npm run bench`: the issue's benchmark baseline. Three Workers on local workerd (Miniflare,
- * no wrangler dev proxy), one after another, each in its own Miniflare, all driven with the same
- * signed KooGallery calls:
+ * `npm run bench`: three Workers under `wrangler dev` (local mode, as `npm start` runs the
+ * gateway), one after another, all driven with the same signed KooGallery calls:
  *   (a) bare Worker: reads the body, answers 200;
  *   (b) minimal DO Worker: one SQLite row in a per-instance Durable Object;
- *   (c) the gateway, built with `wrangler deploy --dry-run` and the bindings of wrangler.toml.
+ *   (c) the gateway, from wrangler.toml, with KooGallery configured and no connector.
  * Regimes: warm (few instances, repeated events) and cold (every instance touched once).
  * Prints throughput, p50, p99 and the ratios the issue sets targets for; writes the same as
  * markdown to bench/results/latest.md.
  *
  * Sizes: BENCH_WARM_REQUESTS (4000), BENCH_WARM_INSTANCES (100), BENCH_WARMUP_REQUESTS (400),
  * BENCH_COLD_INSTANCES (10000), BENCH_CONCURRENCY (32). BENCH_ONLY=bare,minimal-do,gateway
- * limits the Workers; BENCH_GATEWAY_BUILD=<dir> uses an already built bundle (the output of
- * `wrangler deploy --dry-run --outdir <dir>`) instead of building; BENCH_WARM_SETUP=0 skips creating the warm instances; BENCH_STRICT=1 exits
+ * limits the Workers; BENCH_WARM_SETUP=0 skips creating the warm instances; BENCH_STRICT=1 exits
  * non-zero when a target is missed.
  */
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { Miniflare } from "miniflare";
+import { join } from "node:path";
 import { coldCalls, setupCalls, signCall, warmCalls } from "./lib/plan.mjs";
 import { createClient, runPhase } from "./lib/load.mjs";
 import { machineInfo } from "./lib/machine.mjs";
 import { machineTable, ratioTable, regimeTable } from "./lib/report.mjs";
-import { BENCH_DIR, buildGateway, targets } from "./lib/targets.mjs";
+import { BENCH_DIR, targets } from "./lib/targets.mjs";
+import { startWranglerDev } from "../tools/lib/wrangler-dev.mjs";
 
 /** @param {string} name @param {number} fallback */
 function intEnv(name, fallback) {
@@ -74,18 +71,12 @@ function runtimeLog() {
   /** @type {string[]} the Worker's own error reports, which the tail would scroll away */
   const failures = [];
   let lines = 0;
-  const keep = (/** @type {import("node:stream").Readable} */ stream) => {
-    createInterface({ input: stream }).on("line", (line) => {
+  return {
+    onLog: (/** @type {string} */ line) => {
       lines += 1;
       tail.push(line);
       if (tail.length > 20) tail.shift();
       if (/"msg":"[^"]*(failed|error)/.test(line) && failures.length < 20) failures.push(line);
-    });
-  };
-  return {
-    handleRuntimeStdio: (/** @type {import("node:stream").Readable} */ out, /** @type {import("node:stream").Readable} */ err) => {
-      keep(out);
-      keep(err);
     },
     summary: () => ({ lines, tail: [...tail], failures: [...failures] }),
   };
@@ -173,27 +164,9 @@ async function main() {
   const problems = [];
   /** @type {string[]} */
   const notes = [];
-  let buildDir;
-  if (want("gateway") && process.env.BENCH_GATEWAY_BUILD) {
-    buildDir = resolve(process.env.BENCH_GATEWAY_BUILD);
-    console.log(`gateway bundle: ${buildDir} (prebuilt, BENCH_GATEWAY_BUILD)`);
-    notes.push(`gateway bundle taken prebuilt from BENCH_GATEWAY_BUILD=${buildDir}, not built from src/ by this run`);
-  } else if (want("gateway")) {
-    buildDir = join(tmp, "build");
-    try {
-      process.stdout.write("building gateway (wrangler deploy --dry-run)... ");
-      buildGateway(buildDir);
-      console.log("ok");
-    } catch (err) {
-      console.log("FAILED");
-      problems.push(`gateway build: ${/** @type {Error} */ (err).message}`);
-      buildDir = undefined;
-    }
-  }
   const persistRoot = mkdtempSync(join(ramDir(), "lifecycle-bench-do-"));
   cleanups.push(() => rmSync(persistRoot, { recursive: true, force: true }));
-  const store = { persistRoot };
-  const workers = (await targets(buildDir, store)).filter((w) => want(w.name));
+  const workers = targets({ persistRoot, workDir: tmp }).filter((w) => want(w.name));
 
   const warmupList = warmCalls(cfg.warmupRequests, cfg.warmInstances);
   const warmList = warmCalls(cfg.warmRequests, cfg.warmInstances);
@@ -205,20 +178,13 @@ async function main() {
   for (const w of workers) {
     console.log(`\n== ${w.label}`);
     const log = runtimeLog();
-    const mf = new Miniflare({
-      host: "127.0.0.1",
-      port: 0,
-      // No Request.cf download (there is no internet here, and it would only add start-up time).
-      cf: false,
-      handleRuntimeStdio: log.handleRuntimeStdio,
-      ...w.shared,
-      workers: [{ name: w.name, ...w.options }],
-    });
-    const disposeMf = () => mf.dispose();
-    cleanups.push(disposeMf);
+    /** @type {import("../tools/lib/wrangler-dev.mjs").DevServer | undefined} */
+    let dev;
+    const stopDev = () => dev?.stop();
+    cleanups.push(stopDev);
     try {
-      const url = await mf.ready;
-      const { pool, counter } = createClient(url.origin, cfg.concurrency);
+      dev = await startWranglerDev({ ...w.dev, onLog: log.onLog });
+      const { pool, counter } = createClient(dev.url, cfg.concurrency);
       cleanups.push(() => pool.close());
       const classify = w.gateway ? classifyGateway : classifyPlain;
       let idOf = (/** @type {string} */ x) => x;
@@ -258,8 +224,8 @@ async function main() {
       const { tail } = log.summary();
       console.log(`FAILED: ${/** @type {Error} */ (err).stack ?? err}\nworker output (last ${tail.length} lines):\n  ${tail.join("\n  ")}`);
     } finally {
-      cleanups.splice(cleanups.indexOf(disposeMf), 1);
-      await mf.dispose();
+      cleanups.splice(cleanups.indexOf(stopDev), 1);
+      await stopDev();
     }
   }
 

@@ -10,10 +10,13 @@ import { dirname } from "node:path";
 
 const require = createRequire(import.meta.url);
 
-/** The workerd Miniflare actually runs (Miniflare pins its own copy). */
+/** wrangler's own Miniflare, which is what `wrangler dev` runs (it pins its own copy). */
+const fromWrangler = { paths: [dirname(require.resolve("wrangler/package.json"))] };
+
+/** The workerd that wrangler's Miniflare actually runs. */
 function workerdVersion() {
   try {
-    const fromMiniflare = { paths: [dirname(require.resolve("miniflare"))] };
+    const fromMiniflare = { paths: [dirname(require.resolve("miniflare/package.json", fromWrangler))] };
     const pkg = require(require.resolve("workerd/package.json", fromMiniflare));
     const bin = require(require.resolve("workerd", fromMiniflare)).default;
     const out = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
@@ -32,7 +35,8 @@ export function machineInfo() {
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
     os: `${platform()} ${release()}`,
     node: process.version,
-    miniflare: require("miniflare/package.json").version,
+    wrangler: require("wrangler/package.json").version,
+    miniflare: require(require.resolve("miniflare/package.json", fromWrangler)).version,
     workerd: workerdVersion(),
   };
 }

@@ -1,58 +1,62 @@
 /**
  * @module bench/lib/targets
- * Miniflare options for the three Workers under test. All run on the workerd that Miniflare (and
- * so wrangler) ships, with the gateway's compatibility settings, so the baselines differ from the
- * gateway only in what their code does.
+ * The three Workers under test, each started with `wrangler dev` exactly as `npm start` starts
+ * the gateway, so the baselines differ from the gateway only in what their code does. The
+ * baselines' wrangler files copy the gateway's compatibility date and flags; a test keeps them equal.
  */
+import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundleModules, doStorage, wranglerConfig } from "../../tools/lib/local-gateway.mjs";
+import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
 
-export { buildGateway } from "../../tools/lib/local-gateway.mjs";
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * @param {string | undefined} gatewayBuildDir built bundle, or undefined to skip the gateway
- * @param {{ persistRoot: string }} store
- * @returns {Promise<Array<{ name: string, label: string, gateway: boolean, options: WorkerOptions }>>}
+ * The gateway runs with KooGallery configured and no connector: the benchmark measures the answer
+ * path, and deliveries to partners that are not there would only add retries to the load.
+ * @param {string} dir where to write the env file
  */
-export async function targets(gatewayBuildDir, store) {
-  const { compat, gateway } = await wranglerConfig();
+function gatewayEnvFile(dir) {
+  const path = join(dir, "gateway.env");
+  writeFileSync(
+    path,
+    [
+      `KOOGALLERY_ACCESS_KEY=${SPEC_TEST_KEY}`,
+      "KOOGALLERY_FRONTEND_URL=https://app.example.test/",
+      "ADMIN_TOKEN=bench-admin-token",
+      "ACTIVEPLATFORM_PATH_SECRET=bench-path-secret-0123456789abcdef",
+      "",
+    ].join("\n"),
+  );
+  return path;
+}
+
+/**
+ * @param {{ persistRoot: string, workDir: string }} store
+ * @returns {Array<{ name: string, label: string, gateway: boolean, dev: import("../../tools/lib/wrangler-dev.mjs").DevOptions }>}
+ */
+export function targets(store) {
   const workersDir = join(BENCH_DIR, "workers");
-  const list = [
+  const emptyEnv = join(store.workDir, "empty.env");
+  writeFileSync(emptyEnv, "");
+  return [
     {
       name: "bare",
       label: "(a) bare Worker",
       gateway: false,
-      options: { ...compat, modules: true, modulesRoot: workersDir, scriptPath: join(workersDir, "bare.js") },
-      shared: {},
+      dev: { config: join(workersDir, "bare.toml"), envFile: emptyEnv, persistTo: join(store.persistRoot, "bare") },
     },
     {
       name: "minimal-do",
       label: "(b) minimal DO Worker",
       gateway: false,
-      options: {
-        ...compat,
-        modules: true,
-        modulesRoot: workersDir,
-        scriptPath: join(workersDir, "minimal-do.js"),
-        durableObjects: { OBJ: { className: "EventLog", useSQLite: true } },
-      },
-      shared: doStorage(join(store.persistRoot, "minimal-do")),
+      dev: { config: join(workersDir, "minimal-do.toml"), envFile: emptyEnv, persistTo: join(store.persistRoot, "minimal-do") },
     },
-  ];
-  if (gatewayBuildDir) {
-    list.push({
+    {
       name: "gateway",
       label: "(c) gateway",
       gateway: true,
-      options: {
-        ...gateway,
-        modules: bundleModules(gatewayBuildDir),
-        modulesRoot: gatewayBuildDir,
-      },
-      shared: doStorage(join(store.persistRoot, "gateway")),
-    });
-  }
-  return list;
+      dev: { envFile: gatewayEnvFile(store.workDir), persistTo: join(store.persistRoot, "gateway") },
+    },
+  ];
 }
