@@ -19,6 +19,10 @@ export default defineConfig({
     // The first request of a file starts workerd and its Durable Objects; on 2 shared cores that
     // can take seconds. Speed is measured by `npm run bench`, never by test timeouts.
     testTimeout: 30_000,
+    // The Worker logs one JSON object per call; keep them for failing tests only, so that a green
+    // run fits on a screen and a red one shows what the Worker said.
+    silent: "passed-only",
+    reporters: ["dot"],
     projects: [
       {
         plugins: [
@@ -29,7 +33,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/delivery-flow/**"], testTimeout: 30_000 },
+        test: { name: "workers", silent: "passed-only", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/delivery-flow/**"], testTimeout: 30_000 },
       },
       {
         // The same Worker with every connector pointed at mock partners, which the tests install
@@ -57,10 +61,10 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "delivery", include: ["test/delivery-flow/**/*.test.ts"], testTimeout: 30_000 },
+        test: { name: "delivery", silent: "passed-only", include: ["test/delivery-flow/**/*.test.ts"], testTimeout: 30_000 },
       },
       {
-        test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+        test: { name: "node", silent: "passed-only", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
       },
     ],
   },
