@@ -66,6 +66,10 @@ export default defineConfig({
       {
         test: { name: "node", silent: "passed-only", include: ["test/node/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
       },
+      {
+        // The console in Debian's Chromium (playwright-core), against the gateway under wrangler dev.
+        test: { name: "browser", silent: "passed-only", include: ["test/browser/**/*.test.ts"], environment: "node", testTimeout: 60_000 },
+      },
     ],
   },
 });
