@@ -35,8 +35,9 @@ describe("delivery of lifecycle events", () => {
     expect(hook.verified).toBe(true);
     const payload = JSON.parse(hook.body);
     expect(payload).toMatchObject({ id: hook.headers["webhook-id"], type: "instance.provisioned", test: false, instance: { key, source: "koogallery", id: instanceId, state: "active" }, source: { system: "koogallery", activity: "newInstance" } });
-    // Personal data is not forwarded by default.
-    expect(payload.source.raw.customerId).toBe("68cbc86abc2018ab880d92f36422fa0e");
+    // Personal data (the buyer's customerId included) is not forwarded by default.
+    expect(payload.source.raw.customerId).toBeUndefined();
+    expect(payload.source.raw.orderId).toBeDefined();
     expect(JSON.stringify(payload)).not.toContain("mobilePhone");
   });
 
