@@ -72,7 +72,7 @@ export async function postDeliveryReplay({ url, params, env }: AdminRequest): Pr
   const outcome = await replayDelivery(env, deliveryId, instance);
   switch (outcome.kind) {
     case "replayed":
-      return send(ReplayResponse, { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery) }, 202);
+      return send(ReplayResponse, { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery, forwardPersonalData(env)) }, 202);
     case "not_replayable":
       throw new AdminError(409, "not_replayable", `${deliveryId}: ${outcome.message}`);
     case "unknown":

@@ -89,7 +89,7 @@ export const AttemptView = z
     at: isoDateTime,
     outcome: z.string(),
     status: z.number().int().optional().meta({ description: "Partner HTTP status, when there was an answer." }),
-    excerpt: z.string().meta({ description: "Start of the partner's answer, secrets masked." }),
+    excerpt: z.string().meta({ description: "Start of the partner's answer, secrets masked; personal values (e.g. the vendor's `userName`) withheld unless FORWARD_PERSONAL_DATA=true and the instance is not released." }),
     durationMs: z.number(),
     nextRetryS: z.number().optional(),
   })

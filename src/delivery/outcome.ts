@@ -8,6 +8,8 @@
  * then treats a repeat as `transient`.
  */
 
+import { MAX_JSON_DEPTH } from "../http/json-depth";
+
 export type AttemptOutcome =
   | { kind: "delivered"; status?: number; excerpt: string; data?: unknown }
   | { kind: "transient"; status?: number; excerpt: string; retryAfterS?: number; reason: string }
@@ -35,14 +37,14 @@ export function excerpt(text: string, max = DEFAULT_EXCERPT_CHARS): string {
 const SENSITIVE_KEY = /password|secret|token|authorization|credential/i;
 const REDACTED = "[redacted]";
 
-function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE_KEY.test(k) ? REDACTED : redact(v);
-    return out;
-  }
-  return value;
+/** Partners' answers are untrusted: below MAX_JSON_DEPTH everything is redacted rather than walked. */
+function redact(value: unknown, depth = 1): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (depth > MAX_JSON_DEPTH) return REDACTED;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  return out;
 }
 
 /**

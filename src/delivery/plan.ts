@@ -28,7 +28,8 @@ export function connectorReacts(connector: ConnectorName, type: EventType): bool
     case "koodrive":
       return type === "instance.expired";
     case "mor":
-      return type === "instance.renewed" || type === "instance.expired" || type === "instance.released";
+      // resumed: the freeze moved MOR's activation end to the freeze; the resume moves it back.
+      return type === "instance.renewed" || type === "instance.expired" || type === "instance.resumed" || type === "instance.released";
   }
 }
 

@@ -14,6 +14,7 @@ import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../c
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
 import { eventSnapshot } from "../lifecycle/event-payload";
+import { maskPersonalDataInText, withoutPersonalData } from "../lifecycle/personal-data";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
 import {
@@ -28,7 +29,7 @@ import {
   stalledConnectors,
 } from "./outbox";
 import { SCHEMA, schemaExists } from "./schema";
-import { claimNonce, insertEvent, latestEvent, messageFor, readInstance, writeInstance } from "./store";
+import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
 import {
   deliveryFromRow,
   eventFromRow,
@@ -109,23 +110,27 @@ export class InstanceObject extends DurableObject<Bindings> {
 
       this.#ensureSchema();
       const stamp = now.toISOString();
+      // Release deletes the buyer's data; the tombstone keeps the facts so late duplicates still
+      // get their answer, and refs so the partners can still be told.
+      const released = decision.to === "released";
       const next: InstanceRecord = {
         key: cmd.instanceKey,
         source: cmd.source,
         externalId: cmd.externalId,
         state: decision.to,
-        plan: decision.plan,
+        plan: released ? withoutPersonalData(decision.plan) : decision.plan,
         expiresAt: decision.expiresAt,
         refs: instance?.refs ?? {},
-        appInfo: instance?.appInfo ?? {},
+        appInfo: released ? withoutPersonalData(instance?.appInfo ?? {}) : (instance?.appInfo ?? {}),
         test: instance ? instance.test : cmd.test,
         version: (instance?.version ?? 0) + 1,
         createdAt: instance?.createdAt ?? stamp,
         updatedAt: stamp,
       };
       writeInstance(this.#sql, next);
+      if (released) purgePersonalData(this.#sql);
       const type = eventTypeFor(cmd.subject ?? "instance", decision.eventType);
-      const snapshot = eventSnapshot({ type, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal });
+      const snapshot = eventSnapshot({ type, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal && !released });
       const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
@@ -182,7 +187,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const next = {
       ...instance,
       refs: { ...instance.refs, ...refs },
-      appInfo: appInfo ? { ...instance.appInfo, ...appInfo } : instance.appInfo,
+      appInfo: appInfo ? { ...instance.appInfo, ...admissible(instance, appInfo) } : instance.appInfo,
       updatedAt: new Date().toISOString(),
     };
     writeInstance(this.#sql, next);
@@ -198,7 +203,12 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = Date.now();
     let promoted: string | null = null;
     const n = delivery.attempts + 1;
-    const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
+    const current = readInstance(this.#sql);
+    // A partner's answer is kept as the instance's other personal data is: only while forwarding
+    // is on and the instance is not released.
+    const keepPersonal = this.#forwardsPersonalData() && current?.state !== "released";
+    const attempt = keepPersonal ? report.attempt : { ...report.attempt, excerpt: maskPersonalDataInText(report.attempt.excerpt) };
+    const log = [...delivery.attemptLog, { ...attempt, n }].slice(-MAX_ATTEMPT_LOG);
     const status = report.result === "retrying" ? "pending" : report.result;
     const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
     this.#transaction(() => {
@@ -212,7 +222,7 @@ export class InstanceObject extends DurableObject<Bindings> {
           writeInstance(this.#sql, {
             ...instance,
             refs: { ...instance.refs, ...(report.refs ?? {}) },
-            appInfo: { ...instance.appInfo, ...(report.appInfo ?? {}) },
+            appInfo: { ...instance.appInfo, ...admissible(instance, report.appInfo ?? {}) },
             updatedAt: new Date(now).toISOString(),
           });
         }
@@ -311,6 +321,15 @@ export class InstanceObject extends DurableObject<Bindings> {
     }
   }
 
+  /** A malformed setting withholds: the answer to the caller is not this object's concern. */
+  #forwardsPersonalData(): boolean {
+    try {
+      return forwardPersonalData(this.env);
+    } catch {
+      return false;
+    }
+  }
+
   /** transactionSync, forgetting what a rolled-back transaction may have undone. */
   #transaction<T>(fn: () => T): T {
     try {
@@ -343,6 +362,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     this.#alarmAt = next;
   }
 
+}
+
+/** App info arriving after release (a late vendor reply, an operator) adds no personal data. */
+function admissible(instance: InstanceRecord, appInfo: JsonObject): JsonObject {
+  return instance.state === "released" ? withoutPersonalData(appInfo) : appInfo;
 }
 
 /**

@@ -5,9 +5,10 @@
  */
 import type { ConnectorName } from "../config";
 import type { DeliveryMessage } from "../delivery/message";
-import type { EventSnapshot } from "../lifecycle/event-payload";
+import { withoutPersonalDataIn, type EventSnapshot } from "../lifecycle/event-payload";
+import { maskPersonalDataInText } from "../lifecycle/personal-data";
 import type { InstanceRecord, LifecycleCommand } from "../lifecycle/types";
-import { eventFromRow, instanceFromRow, type EventRecord, type Row } from "./records";
+import { eventFromRow, instanceFromRow, type AttemptRecord, type EventRecord, type Row } from "./records";
 
 /** The queue message for a delivery, with the instance's current refs. */
 export function messageFor(sql: SqlStorage, deliveryId: string): DeliveryMessage | null {
@@ -70,4 +71,24 @@ export function insertEvent(sql: SqlStorage, eventId: string, cmd: LifecycleComm
       )
       .one().seq,
   );
+}
+
+/**
+ * Removes personal data from every stored event payload and every partner answer in the delivery
+ * log, keeping the facts: event types, times, order ids, answers, delivery outcomes. Run when the
+ * instance is released (interface.md: "data deleted, a tombstone stays"). Only changed rows are written.
+ */
+export function purgePersonalData(sql: SqlStorage): void {
+  for (const row of sql.exec<Row>("SELECT seq, payload FROM events").toArray()) {
+    const purged = JSON.stringify(withoutPersonalDataIn(JSON.parse(String(row.payload)) as EventSnapshot));
+    if (purged !== row.payload) sql.exec("UPDATE events SET payload = ? WHERE seq = ?", purged, row.seq);
+  }
+  for (const row of sql.exec<Row>("SELECT delivery_id, reason, attempt_log FROM deliveries").toArray()) {
+    const log = (JSON.parse(String(row.attempt_log)) as AttemptRecord[]).map((a) => ({ ...a, excerpt: maskPersonalDataInText(a.excerpt) }));
+    const attemptLog = JSON.stringify(log);
+    const reason = row.reason === null ? null : maskPersonalDataInText(String(row.reason));
+    if (attemptLog !== row.attempt_log || reason !== row.reason) {
+      sql.exec("UPDATE deliveries SET attempt_log = ?, reason = ? WHERE delivery_id = ?", attemptLog, reason, row.delivery_id);
+    }
+  }
 }

@@ -26,6 +26,15 @@ export interface CanonicalEvent {
 
 export type EventSnapshot = Omit<CanonicalEvent, "id">;
 
+/** The snapshot without personal data: the facts (type, time, order id, plan, refs) stay. */
+export function withoutPersonalDataIn(snapshot: EventSnapshot): EventSnapshot {
+  return {
+    ...snapshot,
+    instance: { ...snapshot.instance, plan: withoutPersonalData(snapshot.instance.plan) },
+    source: { ...snapshot.source, raw: withoutPersonalData(snapshot.source.raw) },
+  };
+}
+
 export function eventSnapshot(input: {
   type: EventType;
   occurredAt: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { maskSecretsInText, presentDelivery, visibleObject } from "../../src/admin/present";
+import { maskPersonalDataInText, withoutPersonalData } from "../../src/lifecycle/personal-data";
 
 /** Shaped like an ActivePlatform subscription payload: personal data nested at several depths. */
 const PAYLOAD = {
@@ -67,9 +68,50 @@ describe("presentDelivery", () => {
       leaseUntil: Date.UTC(2026, 0, 1, 0, 15),
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
-    });
+    }, false);
     expect(shown.leaseUntil).toBe("2026-01-01T00:15:00.000Z");
     expect(shown.reason).toBe('login failed: {"accessToken":"********"}');
     expect(shown.attemptLog[0]?.excerpt).toBe('{"refreshToken":"********"}');
+  });
+
+  it("withholds personal values in partner excerpts unless FORWARD_PERSONAL_DATA, and never shows secrets", () => {
+    const delivery = {
+      deliveryId: "dlv_2",
+      eventSeq: 1,
+      connector: "vendor",
+      status: "delivered" as const,
+      reason: null,
+      attempts: 1,
+      attemptLog: [{ n: 1, at: "2026-01-01T00:00:00.000Z", outcome: "delivered", status: 200, excerpt: '{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"[redacted]"}}', durationMs: 5 }],
+      leaseUntil: null,
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+    };
+    expect(presentDelivery(delivery, false).attemptLog[0]?.excerpt).toBe('{"appInfo":{"frontEndUrl":"https://t.test/","userName":"[withheld]","password":"********"}}');
+    expect(presentDelivery(delivery, true).attemptLog[0]?.excerpt).toBe('{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"********"}}');
+  });
+});
+
+describe("maskPersonalDataInText", () => {
+  it.each([
+    ['{"userName":"jane","code":0}', '{"userName":"[withheld]","code":0}'],
+    ['{"customerId": 4711, "orderId": "CS1"}', '{"customerId": "[withheld]", "orderId": "CS1"}'],
+    ['{"contact":{"email":"a@b.test","country":"US"}}', '{"contact":{"email":"[withheld]","country":"US"}}'],
+    ['{"code":"0","userName":"jane.bu…', '{"code":"0","userName":"[withheld]"'],
+    ["customerName=Jane&orderId=CS1", "customerName=[withheld]&orderId=CS1"],
+    ['{"msg":"userName is wrong"}', '{"msg":"userName is wrong"}'],
+  ])("%s", (input, expected) => {
+    expect(maskPersonalDataInText(input)).toBe(expected);
+  });
+});
+
+describe("walks over stored data", () => {
+  it("stop at the nesting bound instead of overflowing the stack", () => {
+    let deep: Record<string, unknown> = { email: "x@y.test" };
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const stored = { sku: "pro", deep };
+    expect(visibleObject(stored, false).sku).toBe("pro");
+    expect(withoutPersonalData(stored).sku).toBe("pro");
+    expect(JSON.stringify(withoutPersonalData(stored))).not.toContain("x@y.test");
   });
 });

@@ -29,6 +29,12 @@ describe("excerptRedacted", () => {
   it("leaves non-JSON alone", () => {
     expect(excerptRedacted("<error>Incorrect hash</error>")).toBe("<error>Incorrect hash</error>");
   });
+  it("copes with a partner answer nested deeper than any stack: redacted below the bound, never thrown", () => {
+    const deep = `{"code":0,"deep":${"[".repeat(50_000)}{"password":"pw-deep"}${"]".repeat(50_000)}}`;
+    const out = excerptRedacted(deep, 1000);
+    expect(out).toContain('"code":0');
+    expect(out).not.toContain("pw-deep");
+  });
 });
 
 describe("classifyHttpStatus", () => {

@@ -35,8 +35,9 @@ describe("delivery of lifecycle events", () => {
     expect(hook.verified).toBe(true);
     const payload = JSON.parse(hook.body);
     expect(payload).toMatchObject({ id: hook.headers["webhook-id"], type: "instance.provisioned", test: false, instance: { key, source: "koogallery", id: instanceId, state: "active" }, source: { system: "koogallery", activity: "newInstance" } });
-    // Personal data is not forwarded by default.
-    expect(payload.source.raw.customerId).toBe("68cbc86abc2018ab880d92f36422fa0e");
+    // Personal data (the buyer's customerId included) is not forwarded by default.
+    expect(payload.source.raw.customerId).toBeUndefined();
+    expect(payload.source.raw.orderId).toBeDefined();
     expect(JSON.stringify(payload)).not.toContain("mobilePhone");
   });
 
@@ -75,6 +76,36 @@ describe("delivery of lifecycle events", () => {
     await allSettled(key, 3);
     const mor = partners.of("mor").find((r) => r.path.endsWith("subscription_update") && new URLSearchParams(r.body).get("subscription_activation_end") === String(Date.UTC(2030, 0, 1) / 1000));
     expect(mor?.verified).toBe(true);
+  });
+
+  it("a resume after a freeze gives MOR back the paid-up activation end", async () => {
+    const { instanceId, orderId } = await newInstanceV1({ expireTime: "20270201000000" });
+    const key = `koogallery:${instanceId}`;
+    await allSettled(key, 1);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    await allSettled(key, 4);
+    expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "NORMAL" }), "000000");
+    const d = await allSettled(key, 6);
+    const resumed = d.events.find((e) => e.type === "instance.resumed")!;
+    expect(d.deliveries.filter((x) => x.eventSeq === resumed.seq).map((x) => [x.connector, x.status]).sort()).toEqual([["mor", "delivered"], ["vendor", "delivered"]]);
+    const updates = partners.of("mor").filter((r) => r.path.endsWith("subscription_update")).map((r) => new URLSearchParams(r.body));
+    const restored = updates.find((f) => f.get("subscription_activation_end") === String(Date.UTC(2027, 1, 1) / 1000));
+    expect(restored?.get("subscription_id")).toBe("77");
+    expect(partners.of("mor").every((r) => r.verified)).toBe(true);
+  });
+
+  it("a resume of an instance without expiry tells MOR it runs until canceled", async () => {
+    const { instanceId, orderId } = await newInstanceV1({ expireTime: "" });
+    const key = `koogallery:${instanceId}`;
+    await allSettled(key, 1);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    await allSettled(key, 4);
+    const before = partners.of("mor").length;
+    expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "NORMAL" }), "000000");
+    await allSettled(key, 6);
+    const form = partners.of("mor").slice(before).map((r) => new URLSearchParams(r.body)).find((f) => f.get("subscription_until_canceled") === "1");
+    expect(form?.get("subscription_id")).toBe("77");
+    expect(form?.has("subscription_activation_end")).toBe(false);
   });
 
   it("testFlag=1 reaches only the vendor, marked test; other connectors record skipped", async () => {

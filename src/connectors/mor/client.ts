@@ -1,6 +1,6 @@
 /**
  * @module connectors/mor/client
- * Keeps the MOR subscription in step: renew and expire move `subscription_activation_end`,
+ * Keeps the MOR subscription in step: renew, expire and resume move `subscription_activation_end`,
  * release deletes it with MOR_DELETE_ACTION. MOR has no idempotency key, but both calls are
  * idempotent by nature (mor.md §C.6), so a retry after a timeout is safe.
  */
@@ -25,6 +25,11 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings): Pro
   let request: MorRequest;
   if (event.type === "instance.released") {
     request = await subscriptionDelete({ ...common, action: config.deleteAction });
+  } else if (event.type === "instance.resumed") {
+    // The freeze moved the end to the moment it froze; the resume puts back the paid-up end, or
+    // "until canceled" for an instance that never had one.
+    const end = event.instance.expiresAt;
+    request = await subscriptionUpdate(end ? { ...common, activationEndS: Math.floor(Date.parse(end) / 1000) } : { ...common, untilCanceled: true });
   } else {
     // Renewed: the paid-up end. Expired: the moment it froze, so billing stops there.
     const end = event.type === "instance.renewed" ? event.instance.expiresAt : event.occurredAt;

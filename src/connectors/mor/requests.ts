@@ -1,7 +1,7 @@
 /**
  * @module connectors/mor/requests
  * Request builders for the two MOR methods the gateway calls (mor.md §C.4): `subscription_update`
- * (renewed/expired: move the activation end) and `subscription_delete` (released). Each returns a
+ * (renewed/expired/resumed: move the activation end) and `subscription_delete` (released). Each returns a
  * form to POST as `application/x-www-form-urlencoded`; the hash is computed from exactly the
  * strings placed in the form, so what MOR hashes and what we hashed cannot drift apart.
  */
@@ -29,8 +29,10 @@ interface MorCommon {
 
 export interface SubscriptionUpdateInput extends MorCommon {
   subscriptionId: string | number;
-  /** New `subscription_activation_end`, Unix seconds. */
-  activationEndS: number;
+  /** New `subscription_activation_end`, Unix seconds; or, for a subscription without end, `untilCanceled`. */
+  activationEndS?: number;
+  /** Sends `subscription_until_canceled=1` (mor.md §C.4) instead of an activation end. */
+  untilCanceled?: true;
   memo?: string;
 }
 
@@ -77,12 +79,14 @@ export async function subscriptionUpdate(input: SubscriptionUpdateInput): Promis
   const url = methodUrl(input.baseUrl, method);
   checkCredentials(input.username, input.secret);
   const subscriptionId = nonNegativeInteger("subscriptionId", input.subscriptionId);
-  const activationEnd = nonNegativeInteger("activationEndS", input.activationEndS);
+  if (input.untilCanceled === undefined && input.activationEndS === undefined) throw new Error("MOR subscription_update needs activationEndS or untilCanceled");
+  const activationEnd = input.activationEndS === undefined ? null : nonNegativeInteger("activationEndS", input.activationEndS);
 
   const form = new URLSearchParams();
   form.set("u", input.username);
   form.set("subscription_id", subscriptionId);
-  form.set("subscription_activation_end", activationEnd);
+  if (activationEnd !== null) form.set("subscription_activation_end", activationEnd);
+  if (input.untilCanceled) form.set("subscription_until_canceled", "1");
   if (input.memo !== undefined) form.set("subscription_memo", input.memo);
   form.set("hash", await morHash([subscriptionId], input.secret));
   return { method, url, form };

@@ -5,7 +5,7 @@
  * Checks run cheapest and least revealing first, and nothing after a failed check runs:
  * path secret (constant time; a mismatch is the router's own 404, so the route cannot be told
  * apart from no route, and no Durable Object is touched), method, `ap_guid` allow-list, event
- * path (501 for one we do not implement), then the body: size, JSON, schema. Only then does a
+ * path (501 for one we do not implement), then the body: size, JSON, nesting depth, schema. Only then does a
  * Durable Object see the call. Every answer is logged once, without personal data.
  */
 import type { Bindings } from "../../bindings";
@@ -13,6 +13,7 @@ import { activePlatformConfig, ConfigError, type ActivePlatformConfig } from "..
 import { timingSafeEqual } from "../../crypto/timing-safe";
 import { MAX_MARKETPLACE_BODY_BYTES, readBodyText } from "../../http/body";
 import { jsonError } from "../../http/json-error";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
 import type { JsonObject } from "../../lifecycle/types";
 import type { Caller } from "./commands";
 import { eventForPath, type ApEvent } from "./paths";
@@ -106,6 +107,7 @@ async function readJsonBody(request: Request): Promise<unknown> {
     throw new ApFault(STATUS.malformed, "request body is not valid JSON", "malformed");
   }
   if (!json || typeof json !== "object" || Array.isArray(json)) throw new ApFault(STATUS.malformed, "request body must be a JSON object", "malformed");
+  if (exceedsJsonDepth(json)) throw new ApFault(STATUS.malformed, `request body is nested more than ${MAX_JSON_DEPTH} levels deep`, "malformed");
   return json;
 }
 

@@ -36,7 +36,7 @@ export interface ApCall {
   body: JsonObject;
 }
 
-/** The state machine's words for an endless subscription, kept identical here for the no-period path. */
+/** The Renew page's answer for an endless subscription (docs/activeplatform.md §A.8); the state machine uses the same words. */
 export const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to be eligible for renew.";
 /** History read to anchor content-scoped keys; most instances have far fewer events. */
 const RECENT_EVENTS = 100;
@@ -141,12 +141,11 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const { instance } = seen;
   if (instance.state === "released") return taskError(STATUS.conflict, `subscription ${externalId} was deleted`);
 
-  // The renewal's own period, else the one stored at create or at the last change.
+  // The renewal's own period, else the one stored at create or at the last change. An endless
+  // period has nothing to renew: the Renew page's own 422 example says so in these words.
   const period = periodOf(body.plan?.period) ?? periodOf(instance.plan.period as Period);
-  if (!period || period === "endless") {
-    if (instance.expiresAt === null) return taskError(STATUS.rejected, NO_EXPIRY_MESSAGE);
-    return taskError(STATUS.rejected, "plan.period is missing or endless: there is no period to renew by");
-  }
+  if (period === "endless" || instance.expiresAt === null) return taskError(STATUS.rejected, NO_EXPIRY_MESSAGE);
+  if (!period) return taskError(STATUS.rejected, "plan.period is missing: there is no period to renew by");
   const fingerprint = await renewFingerprint(call.caller, externalId, call.body);
   const cmd: LifecycleCommand = {
     ...command({

@@ -13,9 +13,11 @@ const MAX_ID = 128;
 const MAX_RESOURCES = 200;
 
 const idSchema = z.union([z.string().min(1).max(MAX_ID), z.number().int().nonnegative()]).transform(String);
-const keyValues = z.record(z.string(), z.unknown());
+/** Attribute maps and the parties are passed on, not acted on; null means "none". */
+const keyValues = z.record(z.string(), z.unknown()).nullable();
 const externalId = z.string().min(1).max(MAX_ID);
-const optText = (max: number) => z.string().max(max).optional();
+/** Optional text: ActivePlatform sends "" or null as often as it leaves a field out. */
+const optText = (max: number) => z.string().max(max).nullable().optional();
 
 /** Period units the state machine extends by. */
 export type PeriodUnit = "Day" | "Month" | "Year";
@@ -26,12 +28,27 @@ const UNITS: Record<string, PeriodUnit> = { day: "Day", month: "Month", year: "Y
  */
 const ENDLESS_TYPES = new Set(["endless", "unlimited", "none"]);
 
+/**
+ * The Renew page's example period is `{"value":1,"type":"month","trial":false,"endless":false}`:
+ * the type in lower case, and two flags. `endless: true` is a plan without an end whatever its
+ * value and type say, so neither is required then; `trial` is kept as sent.
+ */
 const periodSchema = z
-  .looseObject({ value: z.number().int().min(0).max(1200).optional(), type: z.string().min(1).max(32) })
+  .looseObject({
+    value: z.number().int().min(0).max(1200).nullable().optional(),
+    type: z.string().min(1).max(32).nullable().optional(),
+    trial: z.boolean().nullable().optional(),
+    endless: z.boolean().nullable().optional(),
+  })
   .superRefine((p, ctx) => {
+    if (p.endless === true) return;
+    if (p.type === undefined || p.type === null) {
+      ctx.addIssue({ code: "custom", path: ["type"], message: "is required unless the period is endless" });
+      return;
+    }
     const type = p.type.toLowerCase();
     if (!UNITS[type] && !ENDLESS_TYPES.has(type)) ctx.addIssue({ code: "custom", path: ["type"], message: "must be Day, Month or Year" });
-    else if (UNITS[type] && p.value === undefined) ctx.addIssue({ code: "custom", path: ["value"], message: "is required for a Day, Month or Year period" });
+    else if (UNITS[type] && (p.value === undefined || p.value === null)) ctx.addIssue({ code: "custom", path: ["value"], message: "is required for a Day, Month or Year period" });
   })
   .nullable()
   .optional();
@@ -41,8 +58,8 @@ export type Period = z.infer<typeof periodSchema>;
 /** A period to extend by, "endless", or null when the body has none. */
 export function periodOf(period: Period): { value: number; unit: PeriodUnit } | "endless" | null {
   if (period === undefined) return null;
-  if (period === null) return "endless";
-  const unit = UNITS[period.type.toLowerCase()];
+  if (period === null || period.endless === true) return "endless";
+  const unit = UNITS[(period.type ?? "").toLowerCase()];
   if (!unit || !period.value) return "endless";
   return { value: period.value, unit };
 }
@@ -57,7 +74,7 @@ const planSchema = z.looseObject({
   name: optText(512),
   description: optText(8192),
   sku: optText(MAX_ID),
-  resources: z.array(resourceSchema).max(MAX_RESOURCES).optional(),
+  resources: z.array(resourceSchema).max(MAX_RESOURCES).nullable().optional(),
   period: periodSchema,
 });
 export type Plan = z.infer<typeof planSchema>;
@@ -74,7 +91,7 @@ const requestedResourceSchema = z.looseObject({
 export type RequestedResource = z.infer<typeof requestedResourceSchema>;
 
 /** Reseller, distributor and tenant are passed on, not acted on: only their shape is checked. */
-const party = z.looseObject({}).optional();
+const party = z.looseObject({}).nullable().optional();
 const subscriptionSchema = z.looseObject({ id: idSchema, attributes: keyValues.optional() });
 const common = { reseller: party, distributor: party, tenant: party };
 

@@ -6,6 +6,7 @@
  */
 import type { KooGalleryConfig } from "../../config";
 import { readBodyText } from "../../http/body";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
 import type { JsonObject } from "../../lifecycle/types";
 import type { Generation, Params } from "./commands";
 import { verifyAuthToken } from "./crypto/auth-v1";
@@ -22,6 +23,12 @@ export interface KooGalleryCall {
 }
 
 const MAX_NONCE_LENGTH = 128;
+/**
+ * Values are trimmed once the signature has been checked over them as sent: the Expiration page's
+ * example has a stray space after the instanceId (docs/koogallery.md §3.1), and an id never ends
+ * in one. Base64 values are left alone: a trailing '+' sent unencoded arrives as a space.
+ */
+const BASE64_PARAMS = new Set(["mobilePhone", "email", "saasExtendParams"]);
 const auth = (msg: string) => new KooGalleryFault(RESULT.authFailed, msg);
 const invalid = (msg: string) => new KooGalleryFault(RESULT.invalidParameter, msg);
 const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
@@ -32,7 +39,7 @@ export async function readV1Call(url: URL, config: KooGalleryConfig): Promise<Ko
   if (!(await verifyAuthToken(config.accessKey, search))) throw auth("authToken verification failed");
 
   const params: Params = {};
-  for (const [name, value] of search) if (name !== "authToken" && !(name in params)) params[name] = value;
+  for (const [name, value] of search) if (name !== "authToken" && !(name in params)) params[name] = BASE64_PARAMS.has(name) ? value : value.trim();
   const activity = params.activity ?? "";
   const schema = (v1Schemas as Record<string, (typeof v1Schemas)[V1Activity]>)[activity];
   if (!schema) throw invalid(activity ? `unknown activity: ${clip(activity)}` : "missing parameter: activity");
@@ -63,6 +70,7 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
     throw invalid("request body is not valid JSON");
   }
   if (!json || typeof json !== "object" || Array.isArray(json)) throw invalid("request body must be a JSON object");
+  if (exceedsJsonDepth(json)) throw invalid(`request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
   const activity = typeof (json as JsonObject).activity === "string" ? String((json as JsonObject).activity) : "";
   const schema = (v2Schemas as Record<string, (typeof v2Schemas)[V2Activity]>)[activity];
   if (!schema) throw invalid(activity ? `unknown activity: ${clip(activity)}` : "missing parameter: activity");
@@ -70,7 +78,10 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
   if (!parsed.success) throw invalid(describeIssue(parsed.error));
 
   const params: Params = {};
-  for (const [k, v] of Object.entries(json as JsonObject)) if (typeof v === "string") params[k] = v;
+  for (const [k, v] of Object.entries(json as JsonObject)) {
+    if (typeof v === "string") params[k] = v;
+    else if (typeof v === "number" && Number.isFinite(v)) params[k] = String(v);
+  }
   return {
     generation: "v2",
     activity,

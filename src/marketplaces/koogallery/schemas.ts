@@ -8,7 +8,8 @@ import { z } from "zod";
 import { firstIssue } from "../../http/validation-issue";
 
 const str = (max: number) => z.string().min(1).max(max);
-const optStr = (max: number) => z.string().max(max).optional();
+/** Optional text; V2 JSON may carry null for "absent" (the canonical-signature form drops nulls too). */
+const optStr = (max: number) => z.string().max(max).nullable().optional();
 
 /** Parses `yyyyMMddHHmmss[SSS]` as UTC (koogallery.md §6 #11). */
 export function parseExpireTime(value: string): string | null {
@@ -26,7 +27,10 @@ export const expireTimeSchema = z
   .string()
   .regex(/^\d{14}(\d{3})?$/, "must be yyyyMMddHHmmss")
   .refine((v) => parseExpireTime(v) !== null, "is not a valid date");
-const testFlag = z.string().max(8).optional();
+/** Only "1" means a debug call (§6 #12); some tables type it Integer, so a JSON number is accepted too. */
+const testFlag = z.union([z.string().max(8), z.number()]).nullable().optional();
+/** Pay-per-use orders have no expiry: an empty expireTime is the same as none. */
+const optExpireTime = z.union([expireTimeSchema, z.literal("")]).optional();
 
 const v1Common = {
   activity: z.string(),
@@ -43,7 +47,7 @@ export const v1Schemas = {
     orderId: str(64),
     productId: str(64),
     skuCode: optStr(64),
-    expireTime: expireTimeSchema.optional(),
+    expireTime: optExpireTime,
     trialFlag: optStr(8),
     chargingMode: optStr(8),
     periodType: optStr(10),
@@ -63,8 +67,10 @@ export const v1Schemas = {
     periodNumber: optStr(10),
     orderAmount: optStr(32),
   }),
-  expireInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: str(64) }),
-  releaseInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: str(64), orderAmount: optStr(32) }),
+  // The tables mark orderId mandatory, but the Expiration page's own example has none, and the
+  // gateway acts on instanceId alone (docs/koogallery.md §3.1): accept both.
+  expireInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: optStr(64) }),
+  releaseInstance: z.looseObject({ ...v1Common, instanceId: str(64), orderId: optStr(64), orderAmount: optStr(32) }),
   upgrade: z.looseObject({
     ...v1Common,
     instanceId: str(64),

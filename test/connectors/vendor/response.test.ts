@@ -23,6 +23,11 @@ describe("classifyVendorResponse", () => {
     expect(out.excerpt).toContain("189642158555241211");
   });
 
+  it("2xx with a deeply nested body is delivered, not an error retried until it dies", () => {
+    const out = classifyVendorResponse(200, `{"ok":${"[".repeat(50_000)}${"]".repeat(50_000)}}`, null, NOW);
+    expect(out.kind).toBe("delivered");
+  });
+
   const deliveredWithoutData: Array<[string, number, string]> = [
     ["empty body", 204, ""],
     ["plain text", 200, "ok"],

@@ -7,6 +7,7 @@ import { hmacSha256 } from "../../../crypto/digest";
 import { toHex } from "../../../crypto/encoding";
 import { timingSafeEqual } from "../../../crypto/timing-safe";
 import { canonicalJson as sortedJson } from "../../../crypto/canonical-json";
+import { exceedsJsonDepth } from "../../../http/json-depth";
 
 /** Which payload form produced the matching signature. */
 export type V2Match = "raw" | "canonical";
@@ -44,7 +45,7 @@ function parseObject(rawBody: string): Record<string, unknown> | null {
 /**
  * Verifies against the raw body first, then against its canonical re-serialization (only when the
  * body is a JSON object). Hex is compared case-insensitively: docs show uppercase, the sample emits
- * lowercase.
+ * lowercase. A body nested too deeply to re-serialise has no canonical form: it verifies only raw.
  */
 export async function verifyV2Signature(
   accessKey: string,
@@ -57,7 +58,7 @@ export async function verifyV2Signature(
   const raw = await computeV2Signature(accessKey, rawBody, nonce, timestamp);
   if (await timingSafeEqual(received, raw)) return "raw";
   const parsed = parseObject(rawBody);
-  if (parsed === null) return null;
+  if (parsed === null || exceedsJsonDepth(parsed)) return null;
   const canonical = canonicalJson(parsed);
   if (canonical === rawBody) return null;
   const viaCanonical = await computeV2Signature(accessKey, canonical, nonce, timestamp);
