@@ -102,6 +102,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
           operationId: "replayInstanceDeadDeliveries",
           tags: ["instances", "deliveries"],
           summary: "Queue every dead delivery of one instance again (up to `limit` per call)",
+          description:
+            "Oldest event first, so each partner gets them in order. A delivery superseded by a later event its partner already has " +
+            "(or is receiving) is skipped with that reason unless `force` is true.",
           requestParams: { path: InstancePath },
           requestBody: { required: false, content: json(InstanceReplayRequest) },
           responses: {
@@ -132,7 +135,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
           summary: "Queue again the dead letters that died within a time window (up to `limit` per call)",
           description:
             "Scans the dead-letter index newest first. Replayed deliveries leave the index, so calling again with the same window " +
-            "(and the returned `cursor`) continues until `more` is false.",
+            "(and the returned `cursor`) continues until `more` is false. Each instance's deliveries found in one call are replayed " +
+            "oldest event first; one superseded by a later event its partner already has (or is receiving) is skipped with that reason " +
+            "unless `force` is true.",
           requestBody: { required: true, content: json(DeadLetterReplayRequest) },
           responses: {
             "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
@@ -146,12 +151,22 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
           operationId: "replayDelivery",
           tags: ["deliveries"],
           summary: "Queue one dead or failing delivery again",
+          description:
+            "The delivery is sent as recorded, unless that would reorder what its partner sees of the instance: when a later event's " +
+            "delivery to the same partner was delivered or is in flight, the replay is refused (409 `superseded`) unless `force=true`.",
           requestParams: { path: DeliveryPath, query: ReplayQuery },
           responses: {
-            "202": { description: "Queued again; the delivery is pending with a fresh lease", content: json(ReplayResponse) },
+            "202": {
+              description:
+                "Queued again with a fresh lease: `pending` when it went out at once, `waiting` when it lines up behind a delivery already in flight to the same partner",
+              content: json(ReplayResponse),
+            },
             "400": INVALID,
             "404": error("The delivery is neither in the dead-letter index nor in the instance given by `instance`"),
-            "409": error("The delivery was delivered, or waits behind an earlier delivery to the same partner, and is not replayed"),
+            "409": error(
+              "Not replayed: the delivery was delivered, waits behind an earlier delivery to the same partner (`not_replayable`), or a later " +
+                "event already reached or is on its way to that partner (`superseded`; the message names it; `force=true` sends it anyway)",
+            ),
             ...COMMON,
           },
         },

@@ -65,6 +65,7 @@ export function presentInstance(instance: InstanceRecord, personal: boolean) {
     ...instance,
     plan: visibleObject(instance.plan, personal),
     appInfo: visibleObject(instance.appInfo, personal),
+    marketTime: instance.marketTime === null ? null : new Date(instance.marketTime).toISOString(),
   };
 }
 

@@ -68,13 +68,19 @@ export async function listDeadLetterPage({ url, env }: AdminRequest): Promise<Re
 
 export async function postDeliveryReplay({ url, params, env }: AdminRequest): Promise<Response> {
   const { deliveryId } = validate(DeliveryPath, params, "path");
-  const { instance } = validate(ReplayQuery, queryOf(url), "query");
-  const outcome = await replayDelivery(env, deliveryId, instance);
+  const { instance, force } = validate(ReplayQuery, queryOf(url), "query");
+  const outcome = await replayDelivery(env, deliveryId, instance, { force: force === "true" });
   switch (outcome.kind) {
     case "replayed":
-      return send(ReplayResponse, { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery, forwardPersonalData(env)) }, 202);
+      return send(
+        ReplayResponse,
+        { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery, forwardPersonalData(env)), forced: outcome.forced, supersededBy: outcome.supersededBy },
+        202,
+      );
     case "not_replayable":
       throw new AdminError(409, "not_replayable", `${deliveryId}: ${outcome.message}`);
+    case "superseded":
+      throw new AdminError(409, "superseded", `${deliveryId}: ${outcome.message}`);
     case "unknown":
       throw new AdminError(
         404,
@@ -88,13 +94,13 @@ export async function postDeliveryReplay({ url, params, env }: AdminRequest): Pr
 
 export async function postInstanceReplay({ request, params, env }: AdminRequest): Promise<Response> {
   const { key } = validate(InstancePath, params, "path");
-  const { limit } = validate(InstanceReplayRequest, await readJson(request, {}), "body");
-  const result = await replayInstance(env, key, limit);
+  const { limit, force } = validate(InstanceReplayRequest, await readJson(request, {}), "body");
+  const result = await replayInstance(env, key, limit, { force });
   if (!result) throw noInstance(key);
   return send(BulkReplayResponse, result);
 }
 
 export async function postDeadLetterReplay({ request, env }: AdminRequest): Promise<Response> {
-  const body = validate(DeadLetterReplayRequest, await readJson(request), "body");
-  return send(BulkReplayResponse, await replayWindow(env, body));
+  const { force, ...window } = validate(DeadLetterReplayRequest, await readJson(request), "body");
+  return send(BulkReplayResponse, await replayWindow(env, window, { force }));
 }

@@ -66,6 +66,12 @@ export const InstanceView = z
     version: z.number().int(),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
+    marketTime: isoDateTime.nullable().meta({
+      description: "The latest marketplace time (KooGallery `timeStamp` / `timestamp`) of a call the instance accepted; an older call is answered with success and not applied.",
+    }),
+    owner: z.string().nullable().meta({
+      description: "ActivePlatform: the installation (`ap_guid`, lower case) the instance belongs to; calls from any other get 404. Null when unbound.",
+    }),
   })
   .meta({ id: "Instance" });
 
@@ -184,10 +190,16 @@ export const DeadLetterPage = z
 
 // ---- replay ---------------------------------------------------------------------------------
 
+const FORCE_DESCRIPTION =
+  "Replay never reorders what a partner sees of an instance: a delivery whose partner has since received (or is receiving) a later event " +
+  "of the same instance is refused, because it would move the partner back (an old instance.renewed after instance.expired moves MOR's end date back). " +
+  "`force` sends it anyway, as recorded.";
+
 export const ReplayQuery = z.object({
   instance: InstanceKey.optional().meta({
     description: "The owning instance, for a delivery that is failing but not yet dead-lettered (the dead-letter index only knows dead ones).",
   }),
+  force: z.enum(["true", "false"]).optional().meta({ description: FORCE_DESCRIPTION }),
 });
 
 export const ReplayResponse = z
@@ -195,6 +207,8 @@ export const ReplayResponse = z
     replayed: z.literal(true),
     instanceKey: InstanceKey,
     delivery: DeliveryView,
+    forced: z.boolean().meta({ description: "True when `force=true` sent it although a later event had already reached, or was on its way to, the same partner." }),
+    supersededBy: DeliveryId.nullable().meta({ description: "That later delivery, when the replay was forced; null for a replay in order." }),
   })
   .meta({ id: "Replay" });
 
@@ -204,7 +218,9 @@ const SkippedItem = z.object({ deliveryId: DeliveryId, instanceKey: InstanceKey,
 export const BulkReplayResponse = z
   .object({
     replayed: z.array(ReplayedItem),
-    skipped: z.array(SkippedItem).meta({ description: "Not re-queued, with why (already delivered, unknown, failed to reach the instance…)." }),
+    skipped: z.array(SkippedItem).meta({
+      description: "Not re-queued, with why (already delivered, superseded by a later event the partner already has, unknown, failed to reach the instance…).",
+    }),
     more: z.boolean().meta({ description: "True when the call stopped at `limit` (or the scan bound) and matching deliveries remain: call again." }),
     cursor: z.string().nullable().meta({ description: "Dead-letter scans only: where to continue; pass it back with the same window." }),
   })
@@ -212,9 +228,14 @@ export const BulkReplayResponse = z
 
 const bulkLimit = z.number().int().min(1).max(MAX_BULK_REPLAY).default(DEFAULT_BULK_REPLAY);
 
+const bulkForce = z.boolean().default(false).meta({ description: FORCE_DESCRIPTION });
+
 export const InstanceReplayRequest = z
-  .strictObject({ limit: bulkLimit })
-  .meta({ id: "InstanceReplayRequest", description: "Optional; an empty body replays up to the default limit." });
+  .strictObject({ limit: bulkLimit, force: bulkForce })
+  .meta({
+    id: "InstanceReplayRequest",
+    description: "Optional; an empty body replays up to the default limit. Deliveries are replayed oldest event first, so each partner gets them in order.",
+  });
 
 export const DeadLetterReplayRequest = z
   .strictObject({
@@ -223,6 +244,7 @@ export const DeadLetterReplayRequest = z
     connector: ConnectorName.optional(),
     limit: bulkLimit,
     cursor: z.string().min(1).max(1024).optional(),
+    force: bulkForce,
   })
   .refine((r) => !r.until || Date.parse(r.since) < Date.parse(r.until), { message: "since must be before until", path: ["until"] })
   .meta({ id: "DeadLetterReplayRequest" });

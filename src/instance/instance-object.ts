@@ -3,20 +3,22 @@
  * One Durable Object per subscription instance: the single source of truth for its state, its
  * idempotency ledger and its outbox.
  *
- * Every command is applied in one `transactionSync`: nonce check, ledger look-up, the pure state
- * machine, then state, event and outbox rows together. No outbound call happens inside it; the
- * outbox is sent to the queue afterwards, and an alarm re-sends whatever no consumer has reported
- * on within its lease.
+ * Every command is applied in one `transactionSync`: timestamp window and nonce, owner, ledger
+ * look-up, marketplace-time order, the pure state machine, then state, event and outbox rows
+ * together. No outbound call happens inside it; the outbox is sent to the queue afterwards, and
+ * an alarm re-sends whatever no consumer has reported on within its lease.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
 import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
+import { affirmsState, isStale, laterOf, nonceKeepUntil, withinWindow } from "../lifecycle/call-order";
 import { eventSnapshot } from "../lifecycle/event-payload";
 import { maskPersonalDataInText, withoutPersonalData } from "../lifecycle/personal-data";
+import { mayAct } from "../lifecycle/owner";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
-import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
+import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from "../lifecycle/types";
 import {
   DELIVERY_LEASE_MS,
   earliestLease,
@@ -27,8 +29,9 @@ import {
   overdueDeliveries,
   promoteNext,
   stalledConnectors,
+  supersedingDelivery,
 } from "./outbox";
-import { SCHEMA, schemaExists } from "./schema";
+import { migrateSchema, SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
 import {
   deliveryFromRow,
@@ -44,9 +47,26 @@ export { DELIVERY_LEASE_MS } from "./outbox";
 const SEND_RETRY_MS = 5_000;
 const MAX_ATTEMPT_LOG = 25;
 
+/**
+ * `stale`: the call is older than the latest the instance accepted (lifecycle/call-order); it is
+ * answered like a success and changes nothing. `not_owner`: the instance belongs to another
+ * creator; adapters answer it exactly as an unknown instance.
+ */
 export type ApplyResult =
-  | { outcome: "applied" | "duplicate"; answer: JsonObject; instance: InstanceRecord }
-  | { outcome: "rejected"; reason: RejectReason | "replayed_nonce"; message: string };
+  | { outcome: "applied" | "duplicate" | "stale"; answer: JsonObject; instance: InstanceRecord }
+  | { outcome: "rejected"; reason: RejectReason | "replayed_nonce" | "stale_timestamp" | "not_owner"; message: string };
+
+export interface ReplayResult {
+  replayed: boolean;
+  delivery: DeliveryRecord | null;
+  message?: string;
+  /** Refused because a later delivery to the same partner was delivered or is in flight. */
+  superseded?: boolean;
+  /** The later delivery that made this replay out of order (refused, or sent anyway with force). */
+  supersededBy?: string | null;
+  /** True when `force` sent it although it was superseded. */
+  forced?: boolean;
+}
 
 export interface InstanceDetails {
   instance: InstanceRecord;
@@ -82,6 +102,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     this.#sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
       this.#hasSchema = schemaExists(this.#sql);
+      if (this.#hasSchema) migrateSchema(this.#sql);
       this.#alarmAt = await ctx.storage.getAlarm();
     });
   }
@@ -95,18 +116,30 @@ export class InstanceObject extends DurableObject<Bindings> {
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
     const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
-      if (cmd.nonce && !claimNonce(this.#ensureSchema(), cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
-        return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
+      if (cmd.nonce) {
+        // The call may have waited (in a queue, behind a gate) since it was verified.
+        if (!withinWindow(cmd.nonce, now.getTime())) return { outcome: "rejected", reason: "stale_timestamp", message: "timestamp outside the allowed window" };
+        if (!claimNonce(this.#ensureSchema(), cmd.nonce.value, nonceKeepUntil(cmd.nonce), now.getTime())) {
+          return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
+        }
       }
       const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+      // A repeated create is answered as before: its key was derived from the creator's identity.
+      if (instance && cmd.action !== "provision" && !mayAct(instance.owner, cmd.owner)) {
+        return { outcome: "rejected", reason: "not_owner", message: `instance ${cmd.externalId} does not exist` };
+      }
       const previous = this.#hasSchema ? latestEvent(this.#sql, cmd.eventKey) : null;
-      if (previous && instance && isStillTheSameEvent(previous, cmd, instance)) {
-        return { outcome: "duplicate", answer: previous.answer, instance };
+      if (previous && instance && (isSameMarketCall(previous, cmd) || isStillTheSameEvent(previous, cmd, instance))) {
+        return { outcome: "duplicate", answer: previous.answer, instance: this.#settle(instance, cmd, affirmsState(cmd)) };
+      }
+      if (instance && isStale(instance.marketTime, cmd.marketTime)) {
+        console.log(JSON.stringify({ msg: "stale call answered without applying", instance: instance.key, eventKey: cmd.eventKey, marketTime: cmd.marketTime, latest: instance.marketTime }));
+        return { outcome: "stale", answer: cmd.answer, instance };
       }
 
       const decision = decide(instance, cmd, now);
       if (decision.kind === "reject") return { outcome: "rejected", reason: decision.reason, message: decision.message };
-      if (decision.kind === "noop") return { outcome: "duplicate", answer: cmd.answer, instance: instance! };
+      if (decision.kind === "noop") return { outcome: "duplicate", answer: cmd.answer, instance: this.#settle(instance!, cmd, affirmsState(cmd)) };
 
       this.#ensureSchema();
       const stamp = now.toISOString();
@@ -126,6 +159,8 @@ export class InstanceObject extends DurableObject<Bindings> {
         version: (instance?.version ?? 0) + 1,
         createdAt: instance?.createdAt ?? stamp,
         updatedAt: stamp,
+        marketTime: laterOf(instance?.marketTime ?? null, cmd.marketTime),
+        owner: instance?.owner ?? cmd.owner ?? null,
       };
       writeInstance(this.#sql, next);
       if (released) purgePersonalData(this.#sql);
@@ -160,9 +195,14 @@ export class InstanceObject extends DurableObject<Bindings> {
     return result;
   }
 
-  /** Records a V2 nonce for a call that applies no command (queryInstance). False if already used. */
-  async claimNonce(nonce: string, expiresAtMs: number): Promise<boolean> {
-    return this.#transaction(() => claimNonce(this.#ensureSchema(), nonce, expiresAtMs, Date.now()));
+  /**
+   * Records a V2 nonce for a call that applies no command (queryInstance). False if already used,
+   * or if the call's window has closed on this object's clock.
+   */
+  async claimNonce(nonce: NonceClaim): Promise<boolean> {
+    const now = Date.now();
+    if (!withinWindow(nonce, now)) return false;
+    return this.#transaction(() => claimNonce(this.#ensureSchema(), nonce.value, nonceKeepUntil(nonce), now));
   }
 
   /** The instance, or null when this object has never been provisioned. */
@@ -254,8 +294,14 @@ export class InstanceObject extends DurableObject<Bindings> {
    * Queues a dead, pending or skipped delivery again with a fresh lease (a skipped one may have
    * been waiting for refs an operator has since set; the consumer checks again). Delivered ones
    * are not replayed: the partner already has them.
+   *
+   * A replay must not reorder what a partner sees of this instance: when a later event's delivery
+   * to the same partner was delivered or is in flight, this older one would land after it (an old
+   * `instance.renewed` after `instance.expired` moves MOR's end date back), so it is refused
+   * unless `force` is given. Otherwise it goes back in line: it waits behind a delivery already in
+   * flight to that partner, and the line is served in event order.
    */
-  async replay(deliveryId: string): Promise<{ replayed: boolean; delivery: DeliveryRecord | null; message?: string }> {
+  async replay(deliveryId: string, opts: { force?: boolean } = {}): Promise<ReplayResult> {
     const delivery = this.#hasSchema ? getDelivery(this.#sql, deliveryId) : null;
     if (!delivery) return { replayed: false, delivery: null, message: "unknown delivery" };
     if (delivery.status === "delivered") {
@@ -264,14 +310,46 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (delivery.status === "waiting") {
       return { replayed: false, delivery, message: "delivery is waiting behind an earlier delivery to the same partner" };
     }
-    const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
-    this.#transaction(() => {
-      this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
+    const later = supersedingDelivery(this.#sql, delivery);
+    if (later && !opts.force) {
+      const where = later.status === "delivered" ? "was already delivered to" : "is already on its way to";
+      return {
+        replayed: false,
+        delivery,
+        superseded: true,
+        supersededBy: later.deliveryId,
+        message:
+          `a later event (${later.type}, delivery ${later.deliveryId}) ${where} ${delivery.connector}; ` +
+          `replaying this one would move ${delivery.connector}'s view of the instance back. Pass force=true to send it anyway.`,
+      };
+    }
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const leaseUntil = now + DELIVERY_LEASE_MS;
+    const send = this.#transaction(() => {
+      let id: string | null = deliveryId;
+      if (delivery.status === "pending") {
+        // Already the one in flight: send it again with a fresh lease.
+        this.#sql.exec("UPDATE deliveries SET lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
+      } else {
+        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
+        id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
+      }
       this.#rescheduleAlarm();
+      return id;
     });
-    const message = messageFor(this.#sql, deliveryId);
+    const message = send ? messageFor(this.#sql, send) : null;
     if (message) await this.env.DELIVERIES.send(message);
-    return { replayed: true, delivery: getDelivery(this.#sql, deliveryId) };
+    return { replayed: true, delivery: getDelivery(this.#sql, deliveryId), supersededBy: later?.deliveryId ?? null, forced: later !== null };
+  }
+
+  /** Several replays, oldest event first, so that each partner gets them in the order they happened. */
+  async replayMany(deliveryIds: string[], opts: { force?: boolean } = {}): Promise<Array<ReplayResult & { deliveryId: string }>> {
+    const known = this.#hasSchema ? deliveryIds.map((id) => ({ id, d: getDelivery(this.#sql, id) })) : deliveryIds.map((id) => ({ id, d: null }));
+    known.sort((a, b) => (a.d?.eventSeq ?? Infinity) - (b.d?.eventSeq ?? Infinity) || (a.d?.createdAt ?? "").localeCompare(b.d?.createdAt ?? ""));
+    const results: Array<ReplayResult & { deliveryId: string }> = [];
+    for (const { id } of known) results.push({ deliveryId: id, ...(await this.replay(id, opts)) });
+    return results;
   }
 
   /** The queue messages of every delivery not yet settled (the outbox as it stands). */
@@ -298,6 +376,19 @@ export class InstanceObject extends DurableObject<Bindings> {
     });
     await this.#sendIds(ids);
     this.#rescheduleAlarm();
+  }
+
+  /**
+   * What a call that applies nothing still records, inside the caller's transaction: the owner it
+   * binds an unbound instance to, and, when it confirms the current state, its marketplace time.
+   */
+  #settle(instance: InstanceRecord, cmd: LifecycleCommand, affirms: boolean): InstanceRecord {
+    const owner = instance.owner ?? cmd.owner ?? null;
+    const marketTime = affirms ? laterOf(instance.marketTime, cmd.marketTime) : instance.marketTime;
+    if (owner === instance.owner && marketTime === instance.marketTime) return instance;
+    const next = { ...instance, owner, marketTime };
+    writeInstance(this.#sql, next);
+    return next;
   }
 
   async #sendIds(ids: string[]): Promise<void> {
@@ -367,6 +458,11 @@ export class InstanceObject extends DurableObject<Bindings> {
 /** App info arriving after release (a late vendor reply, an operator) adds no personal data. */
 function admissible(instance: InstanceRecord, appInfo: JsonObject): JsonObject {
   return instance.state === "released" ? withoutPersonalData(appInfo) : appInfo;
+}
+
+/** The same marketplace call again: the same event key stamped with the same marketplace time. */
+function isSameMarketCall(previous: EventRecord, cmd: LifecycleCommand): boolean {
+  return cmd.marketTime !== undefined && previous.marketTime === cmd.marketTime;
 }
 
 /**

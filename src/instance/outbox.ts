@@ -72,4 +72,24 @@ export function earliestLease(sql: SqlStorage): number | null {
   return sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
 }
 
+/**
+ * A later event's delivery to the same partner that this one, sent now, would land after: one
+ * already delivered, or one in flight. Later deliveries still waiting are not: a replayed
+ * delivery joins the line, which is served in event order.
+ */
+export function supersedingDelivery(
+  sql: SqlStorage,
+  delivery: Pick<DeliveryRecord, "deliveryId" | "connector" | "eventSeq">,
+): { deliveryId: string; status: DeliveryStatus; type: string } | null {
+  const row = sql
+    .exec<Row>(
+      `SELECT d.delivery_id, d.status, e.type FROM deliveries d JOIN events e ON e.seq = d.event_seq
+       WHERE d.connector = ? AND d.event_seq > ? AND d.delivery_id != ? AND d.status IN ('delivered', 'pending')
+       ORDER BY d.event_seq DESC LIMIT 1`,
+      delivery.connector, delivery.eventSeq, delivery.deliveryId,
+    )
+    .toArray()[0];
+  return row ? { deliveryId: String(row.delivery_id), status: String(row.status) as DeliveryStatus, type: String(row.type) } : null;
+}
+
 export const isSettled = (status: string): boolean => status === "delivered" || status === "skipped" || status === "dead";

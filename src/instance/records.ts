@@ -22,6 +22,8 @@ export function instanceFromRow(row: Row): InstanceRecord {
     version: Number(row.version),
     createdAt: String(row.created_at),
     updatedAt: String(row.updated_at),
+    marketTime: row.market_time === null || row.market_time === undefined ? null : Number(row.market_time),
+    owner: row.owner === null || row.owner === undefined ? null : String(row.owner),
   };
 }
 
@@ -35,6 +37,8 @@ export interface EventRecord {
   occurredAt: string;
   test: boolean;
   answer: JsonObject;
+  /** The marketplace time of the call that produced it, when the call carried one. */
+  marketTime: number | null;
 }
 
 export function eventFromRow(row: Row): EventRecord {
@@ -48,6 +52,7 @@ export function eventFromRow(row: Row): EventRecord {
     occurredAt: String(row.occurred_at),
     test: Number(row.test) === 1,
     answer: json<JsonObject>(row.answer),
+    marketTime: row.market_time === null || row.market_time === undefined ? null : Number(row.market_time),
   };
 }
 

@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS instance (
   test INTEGER NOT NULL,
   version INTEGER NOT NULL,
   created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL
+  updated_at TEXT NOT NULL,
+  market_time INTEGER,
+  owner TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY,
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS events (
   occurred_at TEXT NOT NULL,
   test INTEGER NOT NULL,
   answer TEXT NOT NULL,
-  payload TEXT NOT NULL
+  payload TEXT NOT NULL,
+  market_time INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_by_key ON events (event_key);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -54,6 +57,26 @@ CREATE TABLE IF NOT EXISTS nonces (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Brings tables written by an earlier version up to SCHEMA. Columns are only ever added, so a
+ * missing column is the whole test. `owner` starts from the ap_guid that subscription/create and
+ * user/create kept in the plan, so instances created before owners were recorded stay bound to
+ * the installation that created them.
+ */
+export function migrateSchema(sql: SqlStorage): void {
+  const has = (table: string, column: string) =>
+    sql.exec("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column).toArray().length > 0;
+  if (!has("instance", "market_time")) sql.exec("ALTER TABLE instance ADD COLUMN market_time INTEGER");
+  if (!has("instance", "owner")) {
+    sql.exec("ALTER TABLE instance ADD COLUMN owner TEXT");
+    sql.exec(
+      `UPDATE instance SET owner = NULLIF(lower(trim(json_extract(plan, '$.apGuid'))), '')
+       WHERE source = 'activeplatform' AND json_type(plan, '$.apGuid') = 'text'`,
+    );
+  }
+  if (!has("events", "market_time")) sql.exec("ALTER TABLE events ADD COLUMN market_time INTEGER");
+}
 
 export function schemaExists(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance'").toArray().length > 0;

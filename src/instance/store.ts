@@ -30,12 +30,12 @@ export function messageFor(sql: SqlStorage, deliveryId: string): DeliveryMessage
   };
 }
 
-/** Records a V2 nonce until its timestamp leaves the window; false if it was already used. */
-export function claimNonce(sql: SqlStorage, nonce: string, expiresAtMs: number, nowMs: number): boolean {
+/** Records a V2 nonce until `keepUntilMs`; false if it was already used. */
+export function claimNonce(sql: SqlStorage, nonce: string, keepUntilMs: number, nowMs: number): boolean {
   sql.exec("DELETE FROM nonces WHERE expires_at < ?", nowMs);
   const seen = sql.exec("SELECT 1 FROM nonces WHERE nonce = ?", nonce).toArray().length > 0;
   if (seen) return false;
-  sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", nonce, expiresAtMs);
+  sql.exec("INSERT INTO nonces (nonce, expires_at) VALUES (?, ?)", nonce, keepUntilMs);
   return true;
 }
 
@@ -52,12 +52,13 @@ export function latestEvent(sql: SqlStorage, eventKey: string): EventRecord | nu
 
 export function writeInstance(sql: SqlStorage, r: InstanceRecord): void {
   sql.exec(
-    `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at)
-     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at, market_time, owner)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan, expires_at = excluded.expires_at,
-       refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at`,
+       refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at,
+       market_time = excluded.market_time, owner = excluded.owner`,
     r.key, r.source, r.externalId, r.state, JSON.stringify(r.plan), r.expiresAt, JSON.stringify(r.refs),
-    JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt,
+    JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt, r.marketTime, r.owner,
   );
 }
 
@@ -65,9 +66,10 @@ export function insertEvent(sql: SqlStorage, eventId: string, cmd: LifecycleComm
   return Number(
     sql
       .exec<{ seq: number }>(
-        `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload, market_time)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
         eventId, cmd.eventKey, cmd.keyScope, snapshot.type, from, to, at, cmd.test ? 1 : 0, JSON.stringify(cmd.answer), JSON.stringify(snapshot),
+        cmd.marketTime ?? null,
       )
       .one().seq,
   );

@@ -65,8 +65,27 @@ export interface LifecycleCommand {
   origin: EventOrigin;
   /** The business answer for this event; stored in the ledger and returned to every duplicate. */
   answer: JsonObject;
-  /** V2 replay guard: the nonce and until when it must stay unique. */
-  nonce?: { value: string; expiresAtMs: number };
+  /** V2 replay guard: the nonce and the timestamp window it was verified in. */
+  nonce?: NonceClaim;
+  /**
+   * The marketplace's own time of the call, in ms (KooGallery V1 `timeStamp`, V2 `timestamp`).
+   * An instance orders its state changes by it: a call older than the latest it accepted is
+   * answered with success and not applied. Absent when the marketplace sends no time.
+   */
+  marketTime?: number;
+  /**
+   * Who makes the call, for instances that belong to whoever created them (ActivePlatform: the
+   * installation's ap_guid, normalised by `normalizeOwner`; null when the call carries none).
+   * Absent: no ownership applies to this call.
+   */
+  owner?: string | null;
+}
+
+/** A V2 nonce with the timestamp it came with; the object re-checks the window on its own clock. */
+export interface NonceClaim {
+  value: string;
+  timestampMs: number;
+  toleranceMs: number;
 }
 
 export interface InstanceRecord {
@@ -82,4 +101,8 @@ export interface InstanceRecord {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** The latest marketplace time the instance accepted a call at (ms), null before any. */
+  marketTime: number | null;
+  /** The creator it belongs to (see LifecycleCommand.owner), null when unbound. */
+  owner: string | null;
 }

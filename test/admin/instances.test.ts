@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { handleAdmin } from "../../src/admin/handler";
 import { InstanceDetailsResponse, InstanceResponse } from "../../src/admin/schemas";
 import type { InstanceRecord } from "../../src/lifecycle/types";
-import { expectSigned, unique, v1 } from "../support/koogallery";
+import { expectSigned, unique, v1, v1Stamp } from "../support/koogallery";
 import { adminRequest, call, provisioned, read, seedDelivery, stubFor, type ErrorAnswer } from "./support";
 
 type Details = ReturnType<typeof InstanceDetailsResponse.parse>;
@@ -37,6 +37,14 @@ describe("GET /admin/instances/{key}", () => {
     expect(delivery?.attemptLog[0]?.excerpt).toBe('{"code":"E1","accessToken":"********"}');
     expect(answer.text).not.toContain("tok-live-123456");
     expect(body.personalData).toBe("withheld");
+  });
+
+  it("shows the latest marketplace time the instance accepted a call at, and no owner for KooGallery", async () => {
+    const { instanceId, key } = await provisioned();
+    const at = Date.now() + 5_000;
+    expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "FREEZE", timeStamp: v1Stamp(at) }), "000000");
+    const body = InstanceDetailsResponse.parse((await call<Details>(`/instances/${encodeURIComponent(key)}`)).body);
+    expect(body.instance).toMatchObject({ state: "expired", marketTime: new Date(at).toISOString(), owner: null });
   });
 
   it("accepts the key raw or percent-encoded", async () => {

@@ -78,11 +78,14 @@ export interface Seed {
   index?: boolean;
   excerpt?: string;
   reason?: string;
+  /** The event the delivery belongs to (its newest event of that type); default the provisioning event. */
+  eventType?: string;
 }
 
 export async function seedDelivery(key: string, seed: Seed): Promise<string> {
   const stub = stubFor(key);
-  const seq = (await detailsOf(key)).events.at(-1)!.seq;
+  const events = (await detailsOf(key)).events;
+  const seq = (seed.eventType ? events.find((e) => e.type === seed.eventType) : events.at(-1))!.seq;
   const deliveryId = `dlv_${crypto.randomUUID().replaceAll("-", "")}`;
   const connector = seed.connector ?? "vendor";
   const now = new Date().toISOString();
@@ -108,7 +111,7 @@ export async function seedDelivery(key: string, seed: Seed): Promise<string> {
       deliveryId,
       instanceKey: key,
       connector,
-      eventType: "instance.provisioned",
+      eventType: seed.eventType ?? "instance.provisioned",
       reason,
       attempts: 1,
       deadAt: seed.deadAt ?? now,

@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InstanceObject } from "../../src/instance/instance-object";
 import { details } from "../support/instances";
-import { expectSigned, newInstanceV1, v1, v2 } from "../support/koogallery";
+import { expectSigned, newInstanceV1, send, v1, v1Url, v2 } from "../support/koogallery";
 import { stubFor } from "../support/outbox";
 import { eventually, installPartners, type Partners } from "../support/partners";
 
@@ -46,16 +46,22 @@ describe("billable operations per lifecycle event", () => {
     console.log(JSON.stringify({ event: "instance.expired", rowsAtApply: afterApply - before, rowsAtDelivery: afterDelivery - afterApply }));
   });
 
-  it("a duplicate writes nothing; a V2 call adds one nonce row", async () => {
+  it("a duplicate writes only the instance's newer marketplace time; a V2 call adds one nonce row", async () => {
     const { instanceId, orderId } = await newInstanceV1();
     const key = `koogallery:${instanceId}`;
     await settled(key, 1);
     expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
     await settled(key, 4);
     const before = await rowChanges(key);
-    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
-    expect(await rowChanges(key)).toBe(before);
-    expectSigned(await v2({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" }), "000000");
+    const again = v1Url({ activity: "expireInstance", instanceId, orderId });
+    // A repeat confirms the state as of its (later) time: the instance row records that time,
+    // so an older status call arriving after it cannot undo it (lifecycle/call-order).
+    expectSigned(await send(again), "000000");
     expect(await rowChanges(key)).toBe(before + 1);
+    // The very same call once more: nothing to record.
+    expectSigned(await send(again), "000000");
+    expect(await rowChanges(key)).toBe(before + 1);
+    expectSigned(await v2({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" }), "000000");
+    expect(await rowChanges(key)).toBe(before + 3);
   });
 });

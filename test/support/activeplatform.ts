@@ -77,9 +77,9 @@ export function expectTaskError(answer: ApAnswer, status: number, message: strin
   else expect(String(task.error_message)).toMatch(message);
 }
 
-const sha256Hex = (text: string): string => nodeCrypto.createHash("sha256").update(text, "utf8").digest("hex") as string;
+const hmacHex = (key: string, text: string): string => nodeCrypto.createHmac("sha256", key).update(text, "utf8").digest("hex") as string;
 
-/** RFC 9562 UUIDv8 from the first 16 bytes of a SHA-256 hex digest: version nibble 8, variant bits 10. */
+/** RFC 9562 UUIDv8 from the first 16 bytes of a hex digest: version nibble 8, variant bits 10. */
 function uuidV8(hex: string): string {
   const h = hex.slice(0, 32).split("");
   h[12] = "8";
@@ -88,13 +88,23 @@ function uuidV8(hex: string): string {
   return [s.slice(0, 8), s.slice(8, 12), s.slice(12, 16), s.slice(16, 20), s.slice(20)].join("-");
 }
 
-/** The documented formula for external_id, computed independently of the gateway. */
-export const expectedExternalId = (apGuid: string, subscriptionId: string): string =>
-  uuidV8(sha256Hex(JSON.stringify(["activeplatform-subscription", apGuid, subscriptionId])));
+/** ap_guid as the gateway compares it: trimmed, lower case. */
+const guid = (apGuid: string): string => apGuid.trim().toLowerCase();
+
+/**
+ * The documented formula for external_id, computed independently of the gateway: keyed with the
+ * server's path secret, so that nobody without it can compute an id from small integers.
+ */
+export const expectedExternalId = (apGuid: string, subscriptionId: string, secret = PATH_SECRET): string =>
+  uuidV8(hmacHex(secret, JSON.stringify(["activeplatform:external_id", guid(apGuid), subscriptionId])));
 
 /** The documented formula for the user id. */
-export const expectedUserId = (apGuid: string, resellerId: string, email: string): string =>
-  uuidV8(sha256Hex(JSON.stringify(["activeplatform-user", apGuid, resellerId, email.trim().toLowerCase()])));
+export const expectedUserId = (apGuid: string, resellerId: string, email: string, secret = PATH_SECRET): string =>
+  uuidV8(hmacHex(secret, JSON.stringify(["activeplatform:user_id", guid(apGuid), resellerId, email.trim().toLowerCase()])));
+
+/** The unkeyed SHA-256 formula ids used to follow: anyone could compute it. */
+export const unkeyedExternalId = (apGuid: string, subscriptionId: string): string =>
+  uuidV8(nodeCrypto.createHash("sha256").update(JSON.stringify(["activeplatform-subscription", apGuid, subscriptionId]), "utf8").digest("hex") as string);
 
 export const reseller = () => ({
   id: 1001,

@@ -21,13 +21,28 @@ let counter = 0;
 /** Unique ids per call, so tests sharing one file's storage never collide. */
 export const unique = (prefix: string): string => `${prefix}${Date.now().toString(36)}${(++counter).toString(36)}`;
 
+/**
+ * The marketplace time of the next call: KooGallery stamps each call when it sends it, so two
+ * calls a test sends one after the other carry increasing times even inside one millisecond (the
+ * gateway orders an instance's calls by this time). Explicit stamps are the test's own business.
+ */
+let lastStampMs = 0;
+export function nextStampMs(): number {
+  lastStampMs = Math.max(Date.now(), lastStampMs + 1);
+  return lastStampMs;
+}
+
+/** V1 `timeStamp` (yyyyMMddHHmmssSSS, UTC) for a time in ms. */
+export const v1Stamp = (ms: number): string => v1TimeStamp(new Date(ms));
+
 export function v1Url(params: Record<string, string>, key = ACCESS_KEY): string {
-  return `${BASE}?${signV1Query(key, { timeStamp: v1TimeStamp(), ...params })}`;
+  return `${BASE}?${signV1Query(key, { timeStamp: v1Stamp(nextStampMs()), ...params })}`;
 }
 
 export function v2Request(body: Record<string, unknown> | string, opts: { key?: string; nonce?: string; timestamp?: string; contentType?: string } = {}): Request {
   const text = typeof body === "string" ? body : JSON.stringify(sortKeys(body));
-  const signed = signV2(opts.key ?? ACCESS_KEY, text, { nonce: opts.nonce, timestamp: opts.timestamp });
+  const timestamp = opts.timestamp ?? String(nextStampMs());
+  const signed = signV2(opts.key ?? ACCESS_KEY, text, { nonce: opts.nonce, timestamp });
   return new Request(`${BASE}?${signed.query}`, {
     method: "POST",
     headers: { "Content-Type": opts.contentType ?? "application/json;charset=utf8" },

@@ -5,7 +5,7 @@
  *
  * ActivePlatform sends no order id or delivery id (activeplatform.md §A.9), so every key is
  * built from what the call carries:
- * - create: the subscription GUID, itself SHA-256 of (ap_guid, subscription.id); order-scoped.
+ * - create: the subscription GUID, itself an HMAC of (ap_guid, subscription.id); order-scoped.
  * - stop / activate / delete, user activate / deactivate / delete: instance + action,
  *   state-scoped (the same as the KooGallery status changes).
  * - renew: a fingerprint of the renewal + the previous renewal with that fingerprint (see
@@ -13,12 +13,18 @@
  * - change, user update: a digest of the new content + the previous update (`anchorAfter`);
  *   order-scoped, and a call whose content is already in place applies nothing
  *   (`alreadyApplied`).
+ *
+ * Unlike KooGallery, ActivePlatform bodies carry no request timestamp (the seed renew example and
+ * §A.6 list none), so calls cannot be ordered by the marketplace's time: a replayed or late call
+ * is answered by the ledger and the state machine alone (a stop after an activate is a new stop).
+ * What keeps one installation off another's subscriptions is the owner check (lifecycle/owner).
  */
 import { sha256 } from "../../crypto/digest";
 import { canonicalJson } from "../../crypto/canonical-json";
 import { toHex } from "../../crypto/encoding";
-import { uuidFromDigestOf } from "../../crypto/uuid";
+import { uuidFromHmacOf } from "../../crypto/uuid";
 import type { EventRecord } from "../../instance/records";
+import { normalizeOwner } from "../../lifecycle/owner";
 import type { JsonObject, LifecycleAction, LifecycleCommand, Subject } from "../../lifecycle/types";
 import type { ApEvent } from "./paths";
 import type { PeriodUnit } from "./schemas";
@@ -40,20 +46,26 @@ async function digestHex(parts: unknown[]): Promise<string> {
 }
 
 /**
- * The external_id returned by subscription/create: UUIDv8 of
- * SHA-256(`["activeplatform-subscription", ap_guid or "", subscription.id]` as JSON), so a
- * repeated create, including one racing the first, names the same Durable Object.
+ * The external_id returned by subscription/create: UUIDv8 of HMAC-SHA256(ACTIVEPLATFORM_PATH_SECRET,
+ * `["activeplatform:external_id", ap_guid normalised or "", subscription.id]` as JSON), so a
+ * repeated create, including one racing the first, names the same Durable Object, and nobody
+ * without the server's secret can compute an id from the small integers it is made of.
+ *
+ * Changing ACTIVEPLATFORM_PATH_SECRET changes the ids later creates derive: subscriptions that
+ * exist keep working (their calls carry their external_id), but a create ActivePlatform repeats
+ * for one of them after the change would mint a new id.
  */
-export async function subscriptionGuid(apGuid: string | null, subscriptionId: string): Promise<string> {
-  return uuidFromDigestOf(canonicalJson(["activeplatform-subscription", apGuid ?? "", subscriptionId]));
+export async function subscriptionGuid(secret: string, apGuid: string | null, subscriptionId: string): Promise<string> {
+  return uuidFromHmacOf(secret, canonicalJson(["activeplatform:external_id", normalizeOwner(apGuid) ?? "", subscriptionId]));
 }
 
 /**
- * The id returned by user/create: UUIDv8 of SHA-256(`["activeplatform-user", ap_guid or "",
- * reseller_id or "", e-mail trimmed and lower-cased]`). The body carries no other identity.
+ * The id returned by user/create: UUIDv8 of HMAC-SHA256(ACTIVEPLATFORM_PATH_SECRET,
+ * `["activeplatform:user_id", ap_guid normalised or "", reseller_id or "", e-mail trimmed and
+ * lower-cased]`). The body carries no other identity.
  */
-export async function userGuid(caller: Caller, email: string): Promise<string> {
-  return uuidFromDigestOf(canonicalJson(["activeplatform-user", caller.apGuid ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
+export async function userGuid(secret: string, caller: Caller, email: string): Promise<string> {
+  return uuidFromHmacOf(secret, canonicalJson(["activeplatform:user_id", normalizeOwner(caller.apGuid) ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
 }
 
 /** What the instance looked like when the call was read; anchors the content-scoped keys. */
@@ -86,7 +98,7 @@ export function anchorAfter(current: Current, matches: (e: Current["events"][num
 export async function renewFingerprint(caller: Caller, externalId: string, body: JsonObject): Promise<string> {
   const plan = (body.plan ?? {}) as JsonObject;
   const subscription = (body.subscription ?? {}) as JsonObject;
-  return (await digestHex([caller.apGuid, caller.resellerId, externalId, subscription.id ?? null, plan.period ?? null, plan.sku ?? null])).slice(0, 32);
+  return (await digestHex([normalizeOwner(caller.apGuid), caller.resellerId, externalId, subscription.id ?? null, plan.period ?? null, plan.sku ?? null])).slice(0, 32);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -136,6 +148,7 @@ export function rawOf(event: ApEvent, caller: Caller, body: JsonObject): JsonObj
 
 interface CommandInput {
   event: ApEvent;
+  caller: Caller;
   subject: Subject;
   key: string;
   externalId: string;
@@ -159,6 +172,8 @@ export function command(input: CommandInput): LifecycleCommand {
     test: false,
     origin: { system: "activeplatform", activity: input.event, raw: input.raw },
     answer: input.answer,
+    // The installation the call comes from: a subscription or user belongs to its creator.
+    owner: normalizeOwner(input.caller.apGuid),
   };
 }
 

@@ -14,6 +14,7 @@ import { timingSafeEqual } from "../../crypto/timing-safe";
 import { MAX_MARKETPLACE_BODY_BYTES, readBodyText } from "../../http/body";
 import { jsonError } from "../../http/json-error";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
+import { normalizeOwner, sameOwner } from "../../lifecycle/owner";
 import type { JsonObject } from "../../lifecycle/types";
 import type { Caller } from "./commands";
 import { eventForPath, type ApEvent } from "./paths";
@@ -67,7 +68,7 @@ export async function handleActivePlatform(request: Request, env: Bindings, _ctx
       if (!parsed.ok) throw new ApFault(STATUS.malformed, parsed.message, "malformed");
       const call = { event: event!, caller, body: parsed.body as JsonObject };
       id = idOf(call.body);
-      answer = await processCall(call, env);
+      answer = await processCall(call, { env, idSecret: config.pathSecret });
       id ??= idOf(answer.body);
     }
   } catch (err) {
@@ -81,9 +82,8 @@ export async function handleActivePlatform(request: Request, env: Bindings, _ctx
 function checkRequest(request: Request, config: ActivePlatformConfig, caller: Caller, event: ApEvent | null, rest: string): ApAnswer | null {
   if (request.method !== "POST") return taskError(STATUS.method, `method ${clip(request.method, 16)} is not allowed; use POST`, "malformed");
   if (config.allowedApGuids.length > 0) {
-    const guid = caller.apGuid?.trim().toLowerCase();
-    // GUIDs compare case-insensitively; the allow-list is not secret, so a plain compare is fine.
-    if (!guid || !config.allowedApGuids.some((g) => g.toLowerCase() === guid)) {
+    const guid = normalizeOwner(caller.apGuid);
+    if (!guid || !config.allowedApGuids.some((g) => sameOwner(g, guid))) {
       return taskError(STATUS.forbidden, guid ? "unknown installation" : "unknown installation: ap_guid is missing", "forbidden");
     }
   }

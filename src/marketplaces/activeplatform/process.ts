@@ -6,6 +6,7 @@
  */
 import type { Bindings } from "../../bindings";
 import type { ApplyResult, InstanceDetails } from "../../instance/instance-object";
+import { mayAct, normalizeOwner } from "../../lifecycle/owner";
 import { addPeriod } from "../../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand, Subject } from "../../lifecycle/types";
 import {
@@ -36,6 +37,12 @@ export interface ApCall {
   body: JsonObject;
 }
 
+/** What processing needs besides the call: the server secret that keys the ids it hands out. */
+export interface ApContext {
+  env: Bindings;
+  idSecret: string;
+}
+
 /** The Renew page's answer for an endless subscription (docs/activeplatform.md §A.8); the state machine uses the same words. */
 export const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to be eligible for renew.";
 /** History read to anchor content-scoped keys; most instances have far fewer events. */
@@ -64,18 +71,28 @@ async function current(env: Bindings, key: string): Promise<(Current & { instanc
   return { instance: d.instance, version: d.instance.version, plan: d.instance.plan, events: d.events, complete: d.events.length < RECENT_EVENTS };
 }
 
-/** The subscription a post-create event names, or the 404 answer for an unknown external_id. */
-async function existing(env: Bindings, externalId: string) {
+/**
+ * Whether the caller may see this instance: only its creator may (lifecycle/owner). Anyone else
+ * gets exactly the answer an unknown id gets, so an id cannot be probed from another installation.
+ */
+const visibleTo = (instance: InstanceRecord, caller: Caller): boolean => mayAct(instance.owner, normalizeOwner(caller.apGuid));
+
+const unknownSubscription = (externalId: string) => taskError(STATUS.unknown, `unknown external_id ${externalId}`);
+const unknownUser = (id: string) => taskError(STATUS.unknown, `unknown user id ${id}`);
+
+/** The subscription a post-create event names, or the 404 answer for an unknown (or someone else's) external_id. */
+async function existing(env: Bindings, externalId: string, caller: Caller) {
   const key = instanceKey(externalId);
   const seen = await current(env, key);
-  if (!seen) return taskError(STATUS.unknown, `unknown external_id ${externalId}`);
+  if (!seen || !visibleTo(seen.instance, caller)) return unknownSubscription(externalId);
   return { externalId, key, seen };
 }
 
-export async function processCall(call: ApCall, env: Bindings): Promise<ApAnswer> {
+export async function processCall(call: ApCall, ctx: ApContext): Promise<ApAnswer> {
+  const { env } = ctx;
   switch (call.event) {
     case "subscription.create":
-      return createSubscription(call, env);
+      return createSubscription(call, ctx);
     case "subscription.renew":
       return renew(call, env);
     case "subscription.change":
@@ -83,7 +100,7 @@ export async function processCall(call: ApCall, env: Bindings): Promise<ApAnswer
     case "subscription.resource_validation":
       return validateResources(call, env);
     case "user.create":
-      return createUser(call, env);
+      return createUser(call, ctx);
     case "user.update":
       return updateUser(call, env);
     default:
@@ -97,7 +114,8 @@ function answer(result: ApplyResult, subject: Subject, id: string, event: ApEven
   const noun = subject === "user" ? "user" : "subscription";
   switch (result.reason) {
     case "unknown_instance":
-      return taskError(STATUS.unknown, subject === "user" ? `unknown user id ${id}` : `unknown external_id ${id}`);
+    case "not_owner":
+      return subject === "user" ? unknownUser(id) : unknownSubscription(id);
     case "released":
       return taskError(STATUS.conflict, `${noun} ${id} was deleted`);
     case "illegal_transition":
@@ -109,15 +127,16 @@ function answer(result: ApplyResult, subject: Subject, id: string, event: ApEven
   }
 }
 
-async function createSubscription(call: ApCall, env: Bindings): Promise<ApAnswer> {
+async function createSubscription(call: ApCall, { env, idSecret }: ApContext): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.create">;
   const subscriptionId = body.subscription.id;
-  const externalId = await subscriptionGuid(call.caller.apGuid, subscriptionId);
+  const externalId = await subscriptionGuid(idSecret, call.caller.apGuid, subscriptionId);
   const period = periodOf(body.plan.period);
   const key = instanceKey(externalId);
   const cmd: LifecycleCommand = {
     ...command({
       event: call.event,
+      caller: call.caller,
       subject: "instance",
       key,
       externalId,
@@ -135,7 +154,7 @@ async function createSubscription(call: ApCall, env: Bindings): Promise<ApAnswer
 
 async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.renew">;
-  const found = await existing(env, body.external_id);
+  const found = await existing(env, body.external_id, call.caller);
   if ("status" in found) return found;
   const { externalId, key, seen } = found;
   const { instance } = seen;
@@ -150,6 +169,7 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const cmd: LifecycleCommand = {
     ...command({
       event: call.event,
+      caller: call.caller,
       subject: "instance",
       key,
       externalId,
@@ -167,7 +187,7 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
 
 async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.change">;
-  const found = await existing(env, body.external_id);
+  const found = await existing(env, body.external_id, call.caller);
   if ("status" in found) return found;
   const { externalId, key, seen } = found;
   const { instance } = seen;
@@ -179,6 +199,7 @@ async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const cmd: LifecycleCommand = {
     ...command({
       event: call.event,
+      caller: call.caller,
       subject: "instance",
       key,
       externalId,
@@ -196,6 +217,7 @@ async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
 async function validateResources(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.resource_validation">;
   const instance = await view(env, instanceKey(body.external_id));
+  if (!instance || !visibleTo(instance, call.caller)) return unknownSubscription(body.external_id);
   const verdict = judgeResources(body.external_id, instance, body.plan.resources);
   if (verdict.allow) return { status: STATUS.ok, body: {}, outcome: "allowed" };
   return taskError(STATUS.rejected, verdict.reason, "denied");
@@ -207,13 +229,14 @@ function profileOf(body: JsonObject): JsonObject {
   return profile;
 }
 
-async function createUser(call: ApCall, env: Bindings): Promise<ApAnswer> {
+async function createUser(call: ApCall, { env, idSecret }: ApContext): Promise<ApAnswer> {
   const body = call.body as BodyOf<"user.create">;
-  const id = await userGuid(call.caller, body.email);
+  const id = await userGuid(idSecret, call.caller, body.email);
   const key = userKey(id);
   const cmd: LifecycleCommand = {
     ...command({
       event: call.event,
+      caller: call.caller,
       subject: "user",
       key,
       externalId: id,
@@ -247,7 +270,7 @@ async function updateUser(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"user.update">;
   const key = userKey(body.id);
   const seen = await current(env, key);
-  if (!seen) return taskError(STATUS.unknown, `unknown user id ${body.id}`);
+  if (!seen || !visibleTo(seen.instance, call.caller)) return unknownUser(body.id);
   const { instance } = seen;
   const digest = await contentDigest(profileOf(call.body));
   if (instance.state !== "released" && instance.plan.profileDigest === digest) {
@@ -256,6 +279,7 @@ async function updateUser(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const cmd: LifecycleCommand = {
     ...command({
       event: call.event,
+      caller: call.caller,
       subject: "user",
       key,
       externalId: body.id,
@@ -279,6 +303,7 @@ async function changeState(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const key = subject === "user" ? userKey(id) : instanceKey(id);
   const cmd = command({
     event: call.event,
+    caller: call.caller,
     subject,
     key,
     externalId: id,

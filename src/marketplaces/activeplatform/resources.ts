@@ -3,7 +3,7 @@
  * The resource_validation verdict, as a pure function of the stored instance and the requested
  * quantities. A read: it changes nothing and produces no event.
  *
- * What can be judged here is structural: the instance exists and is live, each requested key is
+ * What can be judged here is structural: the instance is live, each requested key is
  * one the plan has, each quantity is a whole number >= 0. §A.8 also asks to compare against the
  * quantity in use; the gateway does not know usage, so that check belongs to the vendor.
  */
@@ -22,8 +22,8 @@ export function planResourceKeys(plan: JsonObject): Set<string> {
   return keys;
 }
 
-export function judgeResources(externalId: string, instance: InstanceRecord | null, requested: RequestedResource[]): Verdict {
-  if (!instance) return deny(`unknown subscription ${externalId}`);
+/** An unknown subscription never gets here: the adapter answers it 404 like every other route. */
+export function judgeResources(externalId: string, instance: InstanceRecord, requested: RequestedResource[]): Verdict {
   if (instance.state === "released") return deny(`subscription ${externalId} was deleted`);
   const keys = planResourceKeys(instance.plan);
   for (const [i, r] of requested.entries()) {

@@ -25,7 +25,7 @@ export async function handleKooGallery(request: Request, env: Bindings, ctx: Exe
   let call: KooGalleryCall | undefined;
   let body;
   try {
-    call = await readCall(request, url, config, started);
+    call = await readCall(request, url, config);
     body = await processCall(call, env, config, ctx);
   } catch (err) {
     body = faultBody(err);
@@ -34,7 +34,7 @@ export async function handleKooGallery(request: Request, env: Bindings, ctx: Exe
   return kooGalleryResponse(config.accessKey, body);
 }
 
-async function readCall(request: Request, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
+async function readCall(request: Request, url: URL, config: KooGalleryConfig): Promise<KooGalleryCall> {
   const query = url.searchParams;
   if (query.has("authToken")) {
     if (request.method !== "GET") {
@@ -45,7 +45,7 @@ async function readCall(request: Request, url: URL, config: KooGalleryConfig, no
   }
   if (query.has("signature")) {
     if (request.method !== "POST") throw new KooGalleryFault(RESULT.invalidParameter, "signature calls (V2) must use POST");
-    return readV2Call(request, url, config, nowMs);
+    return readV2Call(request, url, config);
   }
   await request.body?.cancel();
   throw new KooGalleryFault(RESULT.authFailed, "missing authToken (V1) or signature, timestamp and nonce (V2)");

@@ -7,19 +7,21 @@
 import type { KooGalleryConfig } from "../../config";
 import { readBodyText } from "../../http/body";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
-import type { JsonObject } from "../../lifecycle/types";
+import type { JsonObject, NonceClaim } from "../../lifecycle/types";
 import type { Generation, Params } from "./commands";
 import { verifyAuthToken } from "./crypto/auth-v1";
 import { isTimestampFresh, parseV2Timestamp, verifyV2Signature } from "./crypto/auth-v2";
 import { KooGalleryFault, RESULT } from "./result-codes";
-import { describeIssue, v1Schemas, v2Schemas, type V1Activity, type V2Activity } from "./schemas";
+import { describeIssue, parseV1TimeStamp, v1Schemas, v2Schemas, type V1Activity, type V2Activity } from "./schemas";
 
 export interface KooGalleryCall {
   generation: Generation;
   activity: string;
   params: Params;
   raw: JsonObject;
-  nonce?: { value: string; expiresAtMs: number };
+  /** The marketplace's own time of the call (V1 `timeStamp`, V2 `timestamp`), in ms. */
+  marketTime: number;
+  nonce?: NonceClaim;
 }
 
 const MAX_NONCE_LENGTH = 128;
@@ -45,10 +47,11 @@ export async function readV1Call(url: URL, config: KooGalleryConfig): Promise<Ko
   if (!schema) throw invalid(activity ? `unknown activity: ${clip(activity)}` : "missing parameter: activity");
   const parsed = schema.safeParse(params, { reportInput: true });
   if (!parsed.success) throw invalid(describeIssue(parsed.error));
-  return { generation: "v1", activity, params, raw: { ...params } };
+  return { generation: "v1", activity, params, raw: { ...params }, marketTime: parseV1TimeStamp(params.timeStamp!)! };
 }
 
-export async function readV2Call(request: Request, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
+/** `now` is read when the body has arrived: a body that trickles in must not extend the window. */
+export async function readV2Call(request: Request, url: URL, config: KooGalleryConfig, now: () => number = Date.now): Promise<KooGalleryCall> {
   const body = await readBodyText(request);
   const signature = url.searchParams.get("signature") ?? "";
   const timestamp = url.searchParams.get("timestamp") ?? "";
@@ -58,7 +61,7 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
   if (nonce.length > MAX_NONCE_LENGTH) throw auth("nonce too long");
   const timestampMs = parseV2Timestamp(timestamp);
   if (timestampMs === null) throw auth("timestamp is not a UNIX timestamp");
-  if (!isTimestampFresh(timestampMs, nowMs, config.timestampToleranceS)) throw auth("timestamp outside the allowed window");
+  if (!isTimestampFresh(timestampMs, now(), config.timestampToleranceS)) throw auth("timestamp outside the allowed window");
   if (!(await verifyV2Signature(config.accessKey, body.text, nonce, timestamp, signature))) throw auth("signature verification failed");
 
   const contentType = request.headers.get("content-type") ?? "";
@@ -87,6 +90,7 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
     activity,
     params,
     raw: json as JsonObject,
-    nonce: { value: nonce.toUpperCase(), expiresAtMs: timestampMs + config.timestampToleranceS * 1000 },
+    marketTime: timestampMs,
+    nonce: { value: nonce.toUpperCase(), timestampMs, toleranceMs: config.timestampToleranceS * 1000 },
   };
 }

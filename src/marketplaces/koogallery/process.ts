@@ -31,6 +31,7 @@ export async function processCall(call: KooGalleryCall, env: Bindings, config: K
     if (hit) return hit;
   }
   if (call.nonce) cmd.nonce = call.nonce;
+  cmd.marketTime = call.marketTime;
 
   const result = (await instanceStub(env, cmd.instanceKey).apply(cmd)) as ApplyResult;
   const body = await render(result, cmd, call, config);
@@ -41,7 +42,8 @@ export async function processCall(call: KooGalleryCall, env: Bindings, config: K
 async function render(result: ApplyResult, cmd: LifecycleCommand, call: KooGalleryCall, config: KooGalleryConfig): Promise<JsonObject> {
   if (result.outcome === "rejected") {
     if (result.reason === "replayed_nonce") throw new KooGalleryFault(RESULT.authFailed, "nonce already used");
-    if (result.reason === "unknown_instance" || result.reason === "released") throw new KooGalleryFault(RESULT.instanceNotFound, result.message);
+    if (result.reason === "stale_timestamp") throw new KooGalleryFault(RESULT.authFailed, result.message);
+    if (result.reason === "unknown_instance" || result.reason === "released" || result.reason === "not_owner") throw new KooGalleryFault(RESULT.instanceNotFound, result.message);
     throw new KooGalleryFault(RESULT.invalidParameter, result.message);
   }
   if (cmd.action !== "provision") return answerBody(RESULT.success);
@@ -56,8 +58,8 @@ async function queryInstances(call: KooGalleryCall, env: Bindings, config: KooGa
   if (ids.length === 0) throw new KooGalleryFault(RESULT.invalidParameter, "missing parameter: instanceId");
   if (ids.length > MAX_QUERY_IDS) throw new KooGalleryFault(RESULT.invalidParameter, `invalid parameter instanceId: at most ${MAX_QUERY_IDS} ids`);
   if (ids.some((id) => id.length > 64)) throw new KooGalleryFault(RESULT.invalidParameter, "invalid parameter instanceId: an id is longer than 64 characters");
-  if (call.nonce && !(await instanceStub(env, instanceKey(ids[0]!)).claimNonce(call.nonce.value, call.nonce.expiresAtMs))) {
-    throw new KooGalleryFault(RESULT.authFailed, "nonce already used");
+  if (call.nonce && !(await instanceStub(env, instanceKey(ids[0]!)).claimNonce(call.nonce))) {
+    throw new KooGalleryFault(RESULT.authFailed, "nonce already used or timestamp outside the allowed window");
   }
   const instances = (await Promise.all(ids.map((id) => instanceStub(env, instanceKey(id)).view()))) as Array<InstanceRecord | null>;
   const info: JsonObject[] = [];

@@ -22,6 +22,16 @@ export function parseExpireTime(value: string): string | null {
   return date.toISOString();
 }
 
+/**
+ * V1 `timeStamp`, `yyyyMMddHHmmssSSS` in UTC (docs/koogallery.md §2.1), as ms since the epoch: the
+ * marketplace's own time of the call, which orders an instance's calls.
+ */
+export function parseV1TimeStamp(value: string): number | null {
+  if (!/^\d{17}$/.test(value)) return null;
+  const seconds = parseExpireTime(value.slice(0, 14));
+  return seconds === null ? null : Date.parse(seconds) + Number(value.slice(14));
+}
+
 /** `yyyyMMddHHmmss`, optionally followed by milliseconds (the V2 example has 17 digits). */
 export const expireTimeSchema = z
   .string()
@@ -34,7 +44,10 @@ const optExpireTime = z.union([expireTimeSchema, z.literal("")]).optional();
 
 const v1Common = {
   activity: z.string(),
-  timeStamp: z.string().regex(/^\d{17}$/, "must be yyyyMMddHHmmssSSS"),
+  timeStamp: z
+    .string()
+    .regex(/^\d{17}$/, "must be yyyyMMddHHmmssSSS")
+    .refine((v) => parseV1TimeStamp(v) !== null, "is not a valid date"),
   testFlag,
 };
 

@@ -18,7 +18,7 @@ import { EVENT_PATHS, eventForPath } from "../../../src/marketplaces/activeplatf
 import { judgeResources } from "../../../src/marketplaces/activeplatform/resources";
 import { parseBody, periodOf } from "../../../src/marketplaces/activeplatform/schemas";
 import type { InstanceRecord } from "../../../src/lifecycle/types";
-import { expectedExternalId, expectedUserId } from "../../support/activeplatform";
+import { expectedExternalId, expectedUserId, PATH_SECRET, unkeyedExternalId } from "../../support/activeplatform";
 
 const HOUR = 3_600_000;
 
@@ -39,16 +39,27 @@ describe("event path table", () => {
 });
 
 describe("deterministic ids", () => {
-  it("external_id and user id follow the documented SHA-256 formulas (node:crypto reference)", async () => {
-    expect(await subscriptionGuid("guid-1", "3007255")).toBe(expectedExternalId("guid-1", "3007255"));
-    expect(await subscriptionGuid(null, "3007255")).toBe(expectedExternalId("", "3007255"));
-    expect(await userGuid({ apGuid: "g", resellerId: "r" }, " John.Doe@Example.COM ")).toBe(expectedUserId("g", "r", "john.doe@example.com"));
+  it("external_id and user id are HMACs keyed with the path secret (node:crypto reference)", async () => {
+    expect(await subscriptionGuid(PATH_SECRET, "guid-1", "3007255")).toBe(expectedExternalId("guid-1", "3007255"));
+    expect(await subscriptionGuid(PATH_SECRET, null, "3007255")).toBe(expectedExternalId("", "3007255"));
+    expect(await userGuid(PATH_SECRET, { apGuid: "g", resellerId: "r" }, " John.Doe@Example.COM ")).toBe(expectedUserId("g", "r", "john.doe@example.com"));
+  });
+
+  it("nobody without the secret can compute them from small integers", async () => {
+    const id = await subscriptionGuid(PATH_SECRET, "guid-1", "3007255");
+    expect(id).not.toBe(unkeyedExternalId("guid-1", "3007255"));
+    expect(await subscriptionGuid("another-secret-0123456789abcdef", "guid-1", "3007255")).not.toBe(id);
+  });
+
+  it("ap_guid is taken trimmed and case-insensitively, like every ap_guid comparison", async () => {
+    expect(await subscriptionGuid(PATH_SECRET, " GUID-1 ", "3007255")).toBe(await subscriptionGuid(PATH_SECRET, "guid-1", "3007255"));
+    expect(await userGuid(PATH_SECRET, { apGuid: "G", resellerId: "r" }, "a@b.test")).toBe(await userGuid(PATH_SECRET, { apGuid: "g ", resellerId: "r" }, "a@b.test"));
   });
 
   it("ids are well-formed version-8 UUIDs and separate their inputs unambiguously", async () => {
-    const id = await subscriptionGuid("a", "b:c");
+    const id = await subscriptionGuid(PATH_SECRET, "a", "b:c");
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(await subscriptionGuid("a:b", "c")).not.toBe(id);
+    expect(await subscriptionGuid(PATH_SECRET, "a:b", "c")).not.toBe(id);
   });
 });
 
@@ -97,6 +108,7 @@ describe("renewal event key", () => {
     expect(await renewFingerprint(caller, "e", { ...base, reseller: { id: 1, company_email: "new@x.test" } })).toBe(f);
     expect(await renewFingerprint(caller, "e", { ...base, plan: { ...base.plan, period: { value: 2, type: "Month" } } })).not.toBe(f);
     expect(await renewFingerprint({ ...caller, resellerId: "2" }, "e", base)).not.toBe(f);
+    expect(await renewFingerprint({ ...caller, apGuid: " G " }, "e", base)).toBe(f);
   });
 });
 
@@ -139,12 +151,11 @@ describe("raw event", () => {
 describe("resource verdict", () => {
   const instance = (state: InstanceRecord["state"]): InstanceRecord => ({
     key: "k", source: "activeplatform", externalId: "e", state, expiresAt: null, refs: {}, appInfo: {}, test: false,
-    version: 1, createdAt: "", updatedAt: "", plan: { resources: [{ key: "users", quantity: 3 }] },
+    version: 1, createdAt: "", updatedAt: "", marketTime: null, owner: null, plan: { resources: [{ key: "users", quantity: 3 }] },
   });
 
   it("allows, or names the first problem", () => {
     expect(judgeResources("e", instance("suspended"), [{ key: "users", quantity: 0 }])).toEqual({ allow: true });
-    expect(judgeResources("e", null, [])).toEqual({ allow: false, reason: "unknown subscription e" });
     expect(judgeResources("e", instance("released"), [])).toEqual({ allow: false, reason: "subscription e was deleted" });
     expect(judgeResources("e", instance("active"), [{ key: "users", quantity: 1 }, { key: "users", quantity: -2 }])).toEqual({
       allow: false,

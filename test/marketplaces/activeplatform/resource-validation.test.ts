@@ -40,8 +40,8 @@ describe("subscription/resource_validation", () => {
     expect((await details(key))?.instance.version).toBe(1);
   });
 
-  it("denies unknown and deleted subscriptions", async () => {
-    expectTaskError(await validate("never-created", [{ key: "users", quantity: 1 }]), 422, "unknown subscription never-created");
+  it("an unknown subscription is 404 like on every other route; a deleted one is denied", async () => {
+    expectTaskError(await validate("never-created", [{ key: "users", quantity: 1 }]), 404, "unknown external_id never-created");
     const { externalId } = await planned();
     expect((await call("subscription/delete", { external_id: externalId })).status).toBe(200);
     expectTaskError(await validate(externalId, [{ key: "users", quantity: 1 }]), 422, `subscription ${externalId} was deleted`);

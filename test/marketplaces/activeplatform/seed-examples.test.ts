@@ -87,11 +87,11 @@ describe("Subscription Renew page example", () => {
   });
 
   it("plan.period.endless: true is 422 with the page's message, and nothing changes", async () => {
-    const { key, externalId } = await create();
+    const { key, externalId, apGuid } = await create();
     const before = (await details(key))!.instance;
     const body = seedRenew(externalId);
     body.plan.period.endless = true;
-    expectTaskError(await call("subscription/renew", body), 422, NO_EXPIRY);
+    expectTaskError(await call("subscription/renew", body, { apGuid }), 422, NO_EXPIRY);
     const after = (await details(key))!.instance;
     expect(after.expiresAt).toBe(before.expiresAt);
     expect(after.version).toBe(before.version);
@@ -100,9 +100,9 @@ describe("Subscription Renew page example", () => {
 
 describe("subscription/create with the page's period flags", () => {
   it("an endless period has no expiry, even with a value and a type; a later renew is 422", async () => {
-    const { key, externalId } = await create({ value: 1, type: "month", trial: false, endless: true });
+    const { key, externalId, apGuid } = await create({ value: 1, type: "month", trial: false, endless: true });
     expect((await details(key))?.instance.expiresAt).toBeNull();
-    expectTaskError(await call("subscription/renew", seedRenew(externalId)), 422, NO_EXPIRY);
+    expectTaskError(await call("subscription/renew", seedRenew(externalId), { apGuid }), 422, NO_EXPIRY);
   });
 
   it("an endless period needs no value", async () => {

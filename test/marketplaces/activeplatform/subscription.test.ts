@@ -81,9 +81,9 @@ describe("subscription/create", () => {
 
 describe("subscription/renew", () => {
   it("the seed renew example renews: expiry + plan.period from the current expiry", async () => {
-    const { key, externalId } = await createSubscription({ subscriptionId: "3007255", apGuid: unique("seed-") });
+    const { key, externalId, apGuid } = await createSubscription({ subscriptionId: "3007255", apGuid: unique("seed-") });
     const expiresAt = (await details(key))!.instance.expiresAt!;
-    const answer = await call("subscription/renew", seedRenewBody(externalId));
+    const answer = await call("subscription/renew", seedRenewBody(externalId), { apGuid });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({ external_id: externalId });
     const d = await details(key);

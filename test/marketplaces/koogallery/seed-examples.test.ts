@@ -16,7 +16,9 @@ const tokenFor = (params: Record<string, string>): string => new URLSearchParams
 
 describe("KooGallery V1 Expiration page example (expireInstance)", () => {
   it("is accepted as printed: no orderId, testFlag=0, a raw '+' in authToken, a space before &timeStamp", async () => {
-    const { instanceId } = await newInstanceV1();
+    // The page's call is stamped 2017-07-25; the instance must exist before it, or the gateway
+    // rightly answers the older call without applying it.
+    const { instanceId } = await newInstanceV1({ timeStamp: "20170724000000000" });
     // As printed: `...&instanceId=<id> &timeStamp=...&testFlag=0&authToken=09lsS5y+KCtx...`. The URL
     // parser sends the space as %20, which the servlet decodes back into the signed value.
     let url: string | null = null;
