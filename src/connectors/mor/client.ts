@@ -8,8 +8,8 @@ import type { Bindings } from "../../bindings";
 import { morConfig } from "../../config";
 import type { DeliveryMessage } from "../../delivery/message";
 import type { AttemptOutcome } from "../../delivery/outcome";
-import { attemptFetch } from "../http";
-import { fromHttpError } from "../outcome-from-http";
+import { attemptFetch, isRedirect } from "../http";
+import { fromHttpError, fromRedirect } from "../outcome-from-http";
 import { subscriptionDelete, subscriptionUpdate, type MorRequest } from "./requests";
 import { classifyMorResponse } from "./response";
 
@@ -37,5 +37,6 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings): Pro
     body: request.form.toString(),
   });
   if (result.kind === "error") return fromHttpError(result);
+  if (isRedirect(result.status)) return fromRedirect("MOR", "MOR_BASE_URL", result);
   return classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction });
 }
