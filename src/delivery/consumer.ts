@@ -24,7 +24,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise
   const delivery = message.body;
   try {
     const started = Date.now();
-    const verdict = await runDelivery(delivery, env);
+    const verdict = await runDelivery(delivery, env, message.attempts);
     const durationMs = Date.now() - started;
     const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
     const attempt = { at: new Date(started).toISOString(), outcome: verdict.kind, durationMs, ...details(verdict) };
