@@ -48,8 +48,9 @@ async function replayAt(env: Bindings, instanceKey: string, deliveryId: string, 
     if (indexed) await unindexDeadLetter(env.CACHE, deliveryId);
     return { kind: "unknown" };
   }
-  // Delivered or skipped: a dead-letter entry for it is stale, so it leaves the list.
-  await unindexDeadLetter(env.CACHE, deliveryId);
+  // Delivered or skipped: a dead-letter entry for it is stale, so it leaves the list. A dead one
+  // that cannot be replayed (too large to queue) stays listed.
+  if (result.delivery.status !== "dead") await unindexDeadLetter(env.CACHE, deliveryId);
   return { kind: "not_replayable", instanceKey, message: result.message ?? `delivery is ${result.delivery.status}` };
 }
 

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts INTEGER NOT NULL DEFAULT 0,
   attempt_log TEXT NOT NULL DEFAULT '[]',
   lease_until INTEGER,
+  unreported_sends INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -54,6 +55,15 @@ CREATE TABLE IF NOT EXISTS nonces (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * Brings tables created by an earlier version up to {@link SCHEMA}. Cheap when there is nothing to
+ * do (one read of the table's columns), so it runs whenever an object with tables starts.
+ */
+export function migrateSchema(sql: SqlStorage): void {
+  const has = sql.exec("SELECT 1 FROM pragma_table_info('deliveries') WHERE name = 'unreported_sends'").toArray().length > 0;
+  if (!has) sql.exec("ALTER TABLE deliveries ADD COLUMN unreported_sends INTEGER NOT NULL DEFAULT 0");
+}
 
 export function schemaExists(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'instance'").toArray().length > 0;
