@@ -188,3 +188,26 @@ describe("a queue send that keeps failing", () => {
     expect(partners.of("vendor").some((r) => JSON.parse(r.body).id === released.deliveryId)).toBe(true);
   });
 });
+
+describe("a delivery no consumer ever reports on", () => {
+  it("is re-sent a bounded number of times, then dead-lettered with the reason", async () => {
+    const { instanceId, orderId } = await newInstanceV1();
+    const key = `koogallery:${instanceId}`;
+    await eventually(async () => (await deliveriesOf(key)).every((d) => d.status === "delivered") || null);
+    await setQueue(key, "lose");
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    const seq = (await details(key))!.events.find((e) => e.type === "instance.expired")!.seq;
+    const vendor = async () => (await deliveriesOf(key)).find((x) => x.connector === "vendor" && x.eventSeq === seq)!;
+    let runs = 0;
+    for (; runs < 40 && (await vendor()).status === "pending"; runs++) {
+      await expireLeases(key);
+      await runDurableObjectAlarm(stubFor(key));
+    }
+    const dead = await vendor();
+    expect(dead.status).toBe("dead");
+    // The first send came with the event; each alarm run re-sent it until the bound.
+    expect(runs).toBe(MAX_UNREPORTED_SENDS);
+    expect(dead.reason).toBe(`queued ${MAX_UNREPORTED_SENDS} times and no consumer reported on it within the 15-minute lease`);
+    expect(dead.attemptLog.at(-1)).toMatchObject({ outcome: "no_consumer_report" });
+  });
+});
