@@ -2,7 +2,8 @@
  * @module connectors/koodrive/client
  * notifyPackageExpire (type 2) when an instance enters the reservation period. Every attempt gets
  * a fresh X-Date and signature (15-minute window). In token mode an auth failure refreshes the
- * session once, then logs in again, then gives up for this attempt (the queue retries later).
+ * session once, then logs in again, then gives up for this attempt (the queue retries later). A
+ * login KooDrive refuses or redirects is final: it needs a configuration change, not another login.
  */
 import type { Bindings } from "../../bindings";
 import { kooDriveConfig, type KooDriveConfig } from "../../config";
