@@ -32,6 +32,25 @@ function parsed<T>(env: Bindings, name: keyof Bindings, schema: z.ZodType<T>, fa
   return result.data;
 }
 
+/**
+ * Partner URLs (vendor webhook, KooDrive, MOR) receive signatures, hashes and tokens, so they must
+ * be https:. Plain http: is allowed only to loopback (127.0.0.0/8, localhost, [::1]), where a
+ * developer runs the mock partners (`.dev.vars.example`).
+ */
+function partnerUrl(env: Bindings, name: "VENDOR_WEBHOOK_URL" | "KOODRIVE_BASE_URL" | "MOR_BASE_URL"): string {
+  const value = trimmed(env[name]);
+  if (!value) throw new ConfigError(name, "is not set");
+  if (!URL.canParse(value)) throw new ConfigError(name, "is malformed: not an absolute URL");
+  const url = new URL(value);
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname))) return value;
+  throw new ConfigError(name, "must use https: (plain http: is allowed only for loopback addresses: 127.0.0.0/8, localhost, [::1])");
+}
+
+/** `hostname` as the URL parser normalises it (IPv4 in dotted decimal, IPv6 in brackets). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
 const boolFlag = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
 const httpUrl = z.url({ protocol: /^https?$/ });
 const positiveInt = z.coerce.number().int().positive();
@@ -110,11 +129,11 @@ export function enabledConnectors(env: Bindings): ConnectorName[] {
 export function vendorConfig(env: Bindings): VendorConfig {
   const secret = required(env, "VENDOR_WEBHOOK_SECRET");
   if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) throw new ConfigError("VENDOR_WEBHOOK_SECRET", "must be whsec_ followed by base64");
-  return { url: parsed(env, "VENDOR_WEBHOOK_URL", httpUrl, ""), secret };
+  return { url: partnerUrl(env, "VENDOR_WEBHOOK_URL"), secret };
 }
 
 export function kooDriveConfig(env: Bindings): KooDriveConfig {
-  const baseUrl = parsed(env, "KOODRIVE_BASE_URL", httpUrl, "");
+  const baseUrl = partnerUrl(env, "KOODRIVE_BASE_URL");
   const userId = required(env, "KOODRIVE_USER_ID");
   const mode = parsed(env, "KOODRIVE_AUTH_MODE", z.enum(["token", "app"]), "token");
   if (mode === "app") {
@@ -135,7 +154,7 @@ export function kooDriveConfig(env: Bindings): KooDriveConfig {
 
 export function morConfig(env: Bindings): MorConfig {
   return {
-    baseUrl: parsed(env, "MOR_BASE_URL", httpUrl, ""),
+    baseUrl: partnerUrl(env, "MOR_BASE_URL"),
     username: required(env, "MOR_USERNAME"),
     secret: required(env, "MOR_API_SECRET"),
     deleteAction: parsed(env, "MOR_DELETE_ACTION", z.enum(["1", "2", "3"]).transform((v) => Number(v) as 1 | 2 | 3), "1"),

@@ -59,8 +59,9 @@ async function settleIndex(env: Bindings, instanceKey: string, deliveryId: strin
   }
   // Still dead, and still to be replayed once an operator decides: it stays listed.
   if (result.superseded) return { kind: "superseded", instanceKey, message: result.message ?? "superseded by a later delivery" };
-  // Delivered or skipped: a dead-letter entry for it is stale, so it leaves the list.
-  await unindexDeadLetter(env.CACHE, deliveryId);
+  // Delivered or skipped: a dead-letter entry for it is stale, so it leaves the list. A dead one
+  // that cannot be replayed (too large to queue) stays listed.
+  if (result.delivery.status !== "dead") await unindexDeadLetter(env.CACHE, deliveryId);
   return { kind: "not_replayable", instanceKey, message: result.message ?? `delivery is ${result.delivery.status}` };
 }
 

@@ -93,7 +93,10 @@ export const AttemptView = z
   .object({
     n: z.number().int().min(1),
     at: isoDateTime,
-    outcome: z.string(),
+    outcome: z.string().meta({
+      description:
+        "The partner's verdict (delivered, transient, auth, permanent, skipped), or the outbox's when the event never reached a partner: queue_send_failed (the queue refused the send; retried with backoff), too_large (the event cannot fit a queue message), no_consumer_report (sent too often with no consumer reporting).",
+    }),
     status: z.number().int().optional().meta({ description: "Partner HTTP status, when there was an answer." }),
     excerpt: z.string().meta({ description: "Start of the partner's answer, secrets masked; personal values (e.g. the vendor's `userName`) withheld unless FORWARD_PERSONAL_DATA=true and the instance is not released." }),
     durationMs: z.number(),

@@ -14,7 +14,7 @@ import type { AttemptOutcome } from "./outcome";
 import type { InstanceRecord } from "../lifecycle/types";
 import { connectorReacts, missingRefs, REFS_GRACE_MS } from "./plan";
 
-const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings) => Promise<AttemptOutcome>> = {
+const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings, attempt: number) => Promise<AttemptOutcome>> = {
   vendor: deliverToVendor,
   koodrive: deliverToKooDrive,
   mor: deliverToMor,
@@ -22,7 +22,8 @@ const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings) => Prom
 
 export type DeliveryVerdict = AttemptOutcome | { kind: "skipped"; reason: string };
 
-export async function runDelivery(message: DeliveryMessage, env: Bindings): Promise<DeliveryVerdict> {
+/** `attempt`: the queue's count for this message, 1 on its first delivery. */
+export async function runDelivery(message: DeliveryMessage, env: Bindings, attempt = 1): Promise<DeliveryVerdict> {
   const { connector, event } = message;
   if (!connectorReacts(connector, event.type)) return { kind: "skipped", reason: `${connector} does not react to ${event.type}` };
   if (event.test && connector !== "vendor") return { kind: "skipped", reason: "test event (testFlag=1): only the vendor connector is called" };
@@ -39,7 +40,7 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings): Prom
     }
   }
   try {
-    return await CLIENTS[connector](deliverable, env);
+    return await CLIENTS[connector](deliverable, env, attempt);
   } catch (err) {
     // A setting the operator must fix: dead-letter now, replay after the fix.
     if (err instanceof ConfigError) return { kind: "permanent", excerpt: "", reason: err.message };

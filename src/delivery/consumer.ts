@@ -12,6 +12,9 @@ import { runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
 import { VendorProvisionReply } from "../connectors/vendor/response";
+import { boundReply } from "../instance/refs-limits";
+import { MAX_REASON_CHARS } from "./message-size";
+import { excerpt } from "./outcome";
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
 const INTERNAL_RETRY_S = 30;
@@ -24,25 +27,28 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise
   const delivery = message.body;
   try {
     const started = Date.now();
-    const verdict = await runDelivery(delivery, env);
+    const verdict = await runDelivery(delivery, env, message.attempts);
     const durationMs = Date.now() - started;
     const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
     const attempt = { at: new Date(started).toISOString(), outcome: verdict.kind, durationMs, ...details(verdict) };
 
     if (verdict.kind === "delivered" || verdict.kind === "skipped") {
-      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: verdict.kind, attempt, ...provisionReply(delivery, verdict), ...(verdict.kind === "skipped" ? { reason: verdict.reason } : {}) });
+      const { note, ...reply } = provisionReply(delivery, verdict);
+      const reason = verdict.kind === "skipped" ? verdict.reason : note;
+      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: verdict.kind, attempt, ...reply, ...(reason ? { reason: bounded(reason) } : {}) });
       message.ack();
       log(delivery, verdict.kind, message.attempts, durationMs);
       return;
     }
     const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random });
     if (decision.retry) {
-      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: verdict.reason });
+      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) });
       message.retry({ delaySeconds: decision.delayS });
       log(delivery, `retry in ${decision.delayS}s`, message.attempts, durationMs, verdict.reason);
       return;
     }
-    const reason = verdict.kind === "permanent" ? verdict.reason : `${decision.reason}; last error: ${verdict.reason}`;
+    // Bounded: partner text (a MOR message, a KooDrive msg) must not push the dead letter over 128 KB.
+    const reason = bounded(verdict.kind === "permanent" ? verdict.reason : `${decision.reason}; last error: ${verdict.reason}`);
     const dead: DeadLetterMessage = { ...delivery, reason, attempts: message.attempts, deadAt: new Date().toISOString() };
     await env.DEAD_LETTERS.send(dead);
     await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "dead", attempt, reason });
@@ -59,13 +65,23 @@ function details(verdict: DeliveryVerdict): Pick<AttemptReport["attempt"], "stat
   return { ...(verdict.status !== undefined ? { status: verdict.status } : {}), excerpt: verdict.excerpt || ("reason" in verdict ? verdict.reason : "") };
 }
 
-/** The vendor's answer to instance.provisioned may carry the instance's refs and app info. */
-function provisionReply(delivery: DeliveryMessage, verdict: DeliveryVerdict): Pick<AttemptReport, "refs" | "appInfo"> {
+/**
+ * The vendor's answer to instance.provisioned may carry the instance's refs and app info, within
+ * the caps of instance/refs-limits; `note` names what was left out.
+ */
+function provisionReply(delivery: DeliveryMessage, verdict: DeliveryVerdict): Pick<AttemptReport, "refs" | "appInfo"> & { note?: string } {
   if (verdict.kind !== "delivered" || delivery.connector !== "vendor" || delivery.event.type !== "instance.provisioned") return {};
   const reply = VendorProvisionReply.safeParse(verdict.data);
   if (!reply.success) return {};
-  return { ...(reply.data.refs ? { refs: reply.data.refs } : {}), ...(reply.data.appInfo ? { appInfo: reply.data.appInfo } : {}) };
+  const { refs, appInfo, ignored } = boundReply(reply.data);
+  return {
+    ...(refs ? { refs } : {}),
+    ...(appInfo ? { appInfo } : {}),
+    ...(ignored.length > 0 ? { note: `vendor reply not stored: ${ignored.join(", ")}` } : {}),
+  };
 }
+
+const bounded = (reason: string): string => excerpt(reason, MAX_REASON_CHARS);
 
 function log(delivery: DeliveryMessage, result: string, attempt: number, ms: number, reason?: string): void {
   console.log(JSON.stringify({ queue: "deliveries", deliveryId: delivery.deliveryId, connector: delivery.connector, type: delivery.event.type, instance: delivery.instanceKey, attempt, result, ms, ...(reason ? { reason } : {}) }));

@@ -6,31 +6,39 @@
  * Every command is applied in one `transactionSync`: timestamp window and nonce, owner, ledger
  * look-up, marketplace-time order, the pure state machine, then state, event and outbox rows
  * together. No outbound call happens inside it; the outbox is sent to the queue afterwards, and
- * an alarm re-sends whatever no consumer has reported on within its lease.
+ * an alarm re-sends whatever no consumer has reported on within its lease, a bounded number of
+ * times (instance/outbox).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
 import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
+import { indexDeadLetter } from "../delivery/dead-letters";
 import type { DeliveryMessage } from "../delivery/message";
 import { affirmsState, isStale, laterOf, nonceKeepUntil, withinWindow } from "../lifecycle/call-order";
+import { batchesOf, MAX_DELIVERY_MESSAGE_BYTES, messageBytes, tooLargeReason } from "../delivery/message-size";
 import { eventSnapshot } from "../lifecycle/event-payload";
 import { maskPersonalDataInText, withoutPersonalData } from "../lifecycle/personal-data";
 import { mayAct } from "../lifecycle/owner";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from "../lifecycle/types";
 import {
+  appendAttempt,
+  deadLetterSummary,
   DELIVERY_LEASE_MS,
   earliestLease,
   getDelivery,
   hasOpenDelivery,
   insertDelivery,
   isSettled,
-  overdueDeliveries,
   promoteNext,
+  recordSendFailure,
   stalledConnectors,
   supersedingDelivery,
+  takeOverdue,
+  type SendFailure,
 } from "./outbox";
+import { mergeRefsBounded } from "./refs-limits";
 import { migrateSchema, SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
 import {
@@ -43,9 +51,6 @@ import {
 } from "./records";
 
 export { DELIVERY_LEASE_MS } from "./outbox";
-/** After a failed queue send, try again soon rather than after a whole lease. */
-const SEND_RETRY_MS = 5_000;
-const MAX_ATTEMPT_LOG = 25;
 
 /**
  * `stale`: the call is older than the latest the instance accepted (lifecycle/call-order); it is
@@ -242,31 +247,34 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (delivery.status === "delivered") return delivery;
     const now = Date.now();
     let promoted: string | null = null;
-    const n = delivery.attempts + 1;
     const current = readInstance(this.#sql);
     // A partner's answer is kept as the instance's other personal data is: only while forwarding
     // is on and the instance is not released.
     const keepPersonal = this.#forwardsPersonalData() && current?.state !== "released";
     const attempt = keepPersonal ? report.attempt : { ...report.attempt, excerpt: maskPersonalDataInText(report.attempt.excerpt) };
-    const log = [...delivery.attemptLog, { ...attempt, n }].slice(-MAX_ATTEMPT_LOG);
+    const log = appendAttempt(delivery, attempt);
     const status = report.result === "retrying" ? "pending" : report.result;
     const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
     this.#transaction(() => {
-      this.#sql.exec(
-        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?`,
-        status, report.reason ?? null, n, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
-      );
+      let reason = report.reason ?? null;
       if (report.refs || report.appInfo) {
         const instance = readInstance(this.#sql);
         if (instance) {
+          const merged = mergeRefsBounded(instance.refs, report.refs ?? {});
+          if (merged.ignored.length > 0) reason = [reason, `not stored: ${merged.ignored.join(", ")}`].filter(Boolean).join("; ");
           writeInstance(this.#sql, {
             ...instance,
-            refs: { ...instance.refs, ...(report.refs ?? {}) },
+            refs: merged.refs,
             appInfo: { ...instance.appInfo, ...admissible(instance, report.appInfo ?? {}) },
             updatedAt: new Date(now).toISOString(),
           });
         }
       }
+      // A consumer reported: the queue has the delivery, so its unreported sends start again from 0.
+      this.#sql.exec(
+        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?`,
+        status, reason, delivery.attempts + 1, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
+      );
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
       this.#rescheduleAlarm();
     });
@@ -323,6 +331,10 @@ export class InstanceObject extends DurableObject<Bindings> {
           `replaying this one would move ${delivery.connector}'s view of the instance back. Pass force=true to send it anyway.`,
       };
     }
+    const message = messageFor(this.#sql, deliveryId);
+    if (!message) return { replayed: false, delivery, message: "the delivery's event is gone" };
+    const bytes = messageBytes(message);
+    if (bytes > MAX_DELIVERY_MESSAGE_BYTES) return { replayed: false, delivery, message: tooLargeReason(bytes) };
     const now = Date.now();
     const at = new Date(now).toISOString();
     const leaseUntil = now + DELIVERY_LEASE_MS;
@@ -330,16 +342,16 @@ export class InstanceObject extends DurableObject<Bindings> {
       let id: string | null = deliveryId;
       if (delivery.status === "pending") {
         // Already the one in flight: send it again with a fresh lease.
-        this.#sql.exec("UPDATE deliveries SET lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
+        this.#sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = 1, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
       } else {
-        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
+        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
         id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
       }
       this.#rescheduleAlarm();
       return id;
     });
-    const message = send ? messageFor(this.#sql, send) : null;
-    if (message) await this.env.DELIVERIES.send(message);
+    // A send the queue refuses now is retried by the alarm, like any other.
+    await this.#sendIds(send ? [send] : []);
     return { replayed: true, delivery: getDelivery(this.#sql, deliveryId), supersededBy: later?.deliveryId ?? null, forced: later !== null };
   }
 
@@ -362,19 +374,23 @@ export class InstanceObject extends DurableObject<Bindings> {
       .filter((m): m is DeliveryMessage => m !== null);
   }
 
-  /** Re-sends deliveries whose lease ran out: the queue lost them or their consumer died. */
+  /**
+   * Re-sends deliveries whose lease ran out (the queue lost them, their consumer died, or the queue
+   * refused the last send), dead-letters those sent too often without a report, and puts in
+   * flight any connector's next delivery that has nothing ahead of it.
+   */
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     if (!this.#hasSchema) return;
     const now = Date.now();
     const leaseUntil = now + DELIVERY_LEASE_MS;
-    const ids = this.#transaction(() => {
-      const overdue = overdueDeliveries(this.#sql, now);
-      for (const id of overdue) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", leaseUntil, id);
+    const { resend, dead } = this.#transaction(() => {
+      const { resend, dead } = takeOverdue(this.#sql, now);
       const unstuck = stalledConnectors(this.#sql).map((c) => promoteNext(this.#sql, c, leaseUntil, new Date(now).toISOString()));
-      return [...overdue, ...unstuck.filter((id): id is string => id !== null)];
+      return { resend: [...resend, ...unstuck.filter((id): id is string => id !== null)], dead };
     });
-    await this.#sendIds(ids);
+    await this.#indexDead(dead);
+    await this.#sendIds(resend);
     this.#rescheduleAlarm();
   }
 
@@ -396,19 +412,76 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (messages.length > 0) await this.#send(messages);
   }
 
+  /**
+   * Sends deliveries to the queue and records every send the queue does not take (instance/outbox).
+   * Never throws. A delivery dead-lettered here lets the next one of its connector go, which is
+   * sent in the following round; each round settles a delivery for good, so the loop ends.
+   */
   async #send(messages: DeliveryMessage[]): Promise<void> {
-    try {
-      for (let i = 0; i < messages.length; i += 100) {
-        await this.env.DELIVERIES.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
-      }
-    } catch (err) {
-      console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
-      // Shorten the lease so the alarm picks these up at its next run instead of after a whole lease.
-      const retryAt = Date.now() + SEND_RETRY_MS;
-      this.#transaction(() => {
-        for (const m of messages) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
+    let round = messages;
+    while (round.length > 0) {
+      const failures = await this.#enqueue(round);
+      if (failures.length === 0) return;
+      const now = Date.now();
+      const { dead, promoted } = this.#transaction(() => {
+        const dead: string[] = [];
+        const promoted: string[] = [];
+        for (const failure of failures) {
+          const record = recordSendFailure(this.#sql, failure, now);
+          if (!record) continue;
+          dead.push(record.deliveryId);
+          const next = promoteNext(this.#sql, record.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+          if (next) promoted.push(next);
+        }
         this.#rescheduleAlarm();
+        return { dead, promoted };
       });
+      await this.#indexDead(dead);
+      round = promoted.map((id) => messageFor(this.#sql, id)).filter((m): m is DeliveryMessage => m !== null);
+    }
+  }
+
+  /** Hands messages to the queue; returns the ones it did not take, and why. */
+  async #enqueue(messages: DeliveryMessage[]): Promise<SendFailure[]> {
+    const failures: SendFailure[] = [];
+    const sized = messages.map((body) => ({ body, bytes: messageBytes(body) }));
+    for (const { body, bytes } of sized) if (bytes > MAX_DELIVERY_MESSAGE_BYTES) failures.push({ deliveryId: body.deliveryId, kind: "too_large", bytes });
+    for (const batch of batchesOf(sized.filter((m) => m.bytes <= MAX_DELIVERY_MESSAGE_BYTES))) {
+      try {
+        await this.env.DELIVERIES.sendBatch(batch.map(({ body }) => ({ body, contentType: "json" })));
+        continue;
+      } catch (err) {
+        if (batch.length === 1) {
+          failures.push({ deliveryId: batch[0]!.body.deliveryId, kind: "failed", error: errorText(err) });
+          continue;
+        }
+      }
+      // The batch failed as a whole: send its messages one by one, so each failure is its own.
+      for (const { body } of batch) {
+        try {
+          await this.env.DELIVERIES.send(body, { contentType: "json" });
+        } catch (err) {
+          failures.push({ deliveryId: body.deliveryId, kind: "failed", error: errorText(err) });
+        }
+      }
+    }
+    if (failures.length > 0) {
+      console.error(JSON.stringify({ msg: "queue send failed", instance: messages[0]?.instanceKey, failures: failures.map((f) => ({ deliveryId: f.deliveryId, ...(f.kind === "failed" ? { error: f.error } : { bytes: f.bytes }) })) }));
+    }
+    return failures;
+  }
+
+  /** Lists deliveries dead-lettered here (not through the dead-letter queue) in the KV index. */
+  async #indexDead(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const summary = deadLetterSummary(this.#sql, id);
+      if (!summary) continue;
+      try {
+        await indexDeadLetter(this.env.CACHE, summary);
+      } catch (err) {
+        // The delivery is dead in this object either way; the admin instance view still shows it.
+        console.error(JSON.stringify({ msg: "dead-letter index write failed", deliveryId: id, error: errorText(err) }));
+      }
     }
   }
 
@@ -464,6 +537,8 @@ function admissible(instance: InstanceRecord, appInfo: JsonObject): JsonObject {
 function isSameMarketCall(previous: EventRecord, cmd: LifecycleCommand): boolean {
   return cmd.marketTime !== undefined && previous.marketTime === cmd.marketTime;
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * An order-scoped key identifies one event forever. A state-scoped key (freeze, release) is the

@@ -1,19 +1,51 @@
 /**
  * @module instance/outbox
- * The instance's outbox: one row per delivery, and the rule that keeps deliveries to one partner
- * in the order the events happened.
+ * The instance's outbox: one row per delivery, the rule that keeps deliveries to one partner in
+ * the order the events happened, and the bounds on sending them to the queue.
  *
  * Per connector, at most one delivery of an instance is in flight (`pending`, with a lease); the
  * later ones are `waiting` and are queued when the one before them settles (delivered, skipped
  * or dead). Without this a partner could see a release before the renewal that preceded it: the
  * queue does not keep order, and retries reorder further. All functions run inside the caller's
  * transaction.
+ *
+ * Because the ones behind it wait, a delivery in flight must settle in bounded time even when it
+ * never reaches a consumer. `unreported_sends` counts the queue sends since a consumer last
+ * reported on it: the first send (set when the row goes pending), and each re-send by the alarm
+ * after a failed send or a lease that ran out unreported. A failed send is retried after
+ * {@link sendRetryDelayMs} (5 s, doubling, at most a lease) and logged as an attempt; after
+ * {@link MAX_UNREPORTED_SENDS} sends without a report the delivery is dead-lettered with the
+ * reason, and the next one of its connector goes out.
  */
 import type { ConnectorName } from "../config";
-import { deliveryFromRow, type DeliveryRecord, type DeliveryStatus, type Row } from "./records";
+import type { DeadLetterSummary } from "../delivery/dead-letters";
+import { excerpt } from "../delivery/outcome";
+import { tooLargeReason } from "../delivery/message-size";
+import { deliveryFromRow, type AttemptRecord, type DeliveryRecord, type DeliveryStatus, type Row } from "./records";
 
 /** How long a queued delivery may go unreported before the alarm sends it again. */
 export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
+
+/** Attempts kept in a delivery's log (the count in `attempts` goes on). */
+export const MAX_ATTEMPT_LOG = 25;
+
+/**
+ * Queue sends without a consumer report before a delivery is dead-lettered where it stands. Twelve
+ * failed sends span about 66 minutes of backoff: a Queues incident of an hour is ridden out, while
+ * a send that can never succeed stops holding up the instance's later deliveries.
+ */
+export const MAX_UNREPORTED_SENDS = 12;
+
+/** First retry of a failed queue send: soon, since most send failures are momentary. */
+export const SEND_RETRY_BASE_MS = 5_000;
+
+/** Delay before re-sending after the `sends`-th failed send: 5 s, 10 s, 20 s, … at most a lease. */
+export function sendRetryDelayMs(sends: number): number {
+  return Math.min(SEND_RETRY_BASE_MS * 2 ** (Math.max(1, sends) - 1), DELIVERY_LEASE_MS);
+}
+
+/** Why the outbox could not hand a message to the queue. */
+export type SendFailure = { deliveryId: string; kind: "failed"; error: string } | { deliveryId: string; kind: "too_large"; bytes: number };
 
 export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord | null {
   const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
@@ -25,14 +57,15 @@ export function hasOpenDelivery(sql: SqlStorage, connector: ConnectorName): bool
   return sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status IN ('pending', 'waiting') LIMIT 1", connector).toArray().length > 0;
 }
 
+/** A `pending` row is inserted because it is about to be sent: that send is counted here. */
 export function insertDelivery(
   sql: SqlStorage,
   d: { deliveryId: string; eventSeq: number; connector: ConnectorName; status: DeliveryStatus; reason: string | null; leaseUntil: number | null; at: string },
 ): void {
   sql.exec(
-    `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    d.deliveryId, d.eventSeq, d.connector, d.status, d.reason, d.leaseUntil, d.at, d.at,
+    `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, unreported_sends, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    d.deliveryId, d.eventSeq, d.connector, d.status, d.reason, d.leaseUntil, d.status === "pending" ? 1 : 0, d.at, d.at,
   );
 }
 
@@ -46,7 +79,7 @@ export function promoteNext(sql: SqlStorage, connector: string, leaseUntil: numb
     .exec<Row>("SELECT delivery_id FROM deliveries WHERE connector = ? AND status = 'waiting' ORDER BY event_seq, delivery_id LIMIT 1", connector)
     .toArray()[0];
   if (!next) return null;
-  sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, next.delivery_id);
+  sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, unreported_sends = 1, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, next.delivery_id);
   return String(next.delivery_id);
 }
 
@@ -61,11 +94,94 @@ export function stalledConnectors(sql: SqlStorage): string[] {
     .map((r) => String(r.connector));
 }
 
-export function overdueDeliveries(sql: SqlStorage, nowMs: number): string[] {
-  return sql
-    .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND lease_until <= ?", nowMs)
-    .toArray()
-    .map((r) => String(r.delivery_id));
+/**
+ * Pending deliveries whose lease ran out with no consumer report: each is counted as sent again
+ * (its id is returned for the caller to send), or, when it has had {@link MAX_UNREPORTED_SENDS}
+ * sends already, dead-lettered (returned in `dead`).
+ */
+export function takeOverdue(sql: SqlStorage, nowMs: number): { resend: string[]; dead: string[] } {
+  const resend: string[] = [];
+  const dead: string[] = [];
+  const at = new Date(nowMs).toISOString();
+  const overdue = sql.exec<Row>("SELECT * FROM deliveries WHERE status = 'pending' AND lease_until <= ?", nowMs).toArray();
+  for (const row of overdue) {
+    const d = deliveryFromRow(row);
+    const sends = Number(row.unreported_sends);
+    if (sends >= MAX_UNREPORTED_SENDS) {
+      const reason = `queued ${sends} times and no consumer reported on it within the ${DELIVERY_LEASE_MS / 60_000}-minute lease`;
+      settleDead(sql, d, reason, { at, outcome: "no_consumer_report", excerpt: reason, durationMs: 0 });
+      dead.push(d.deliveryId);
+    } else {
+      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1 WHERE delivery_id = ?", nowMs + DELIVERY_LEASE_MS, d.deliveryId);
+      resend.push(d.deliveryId);
+    }
+  }
+  return { resend, dead };
+}
+
+/**
+ * Records a send the queue did not take, as one more attempt of the delivery: retried after
+ * {@link sendRetryDelayMs}, or dead-lettered when it can never fit or has been sent
+ * {@link MAX_UNREPORTED_SENDS} times. Returns the delivery when it is now dead.
+ */
+export function recordSendFailure(sql: SqlStorage, failure: SendFailure, nowMs: number): DeliveryRecord | null {
+  const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", failure.deliveryId).toArray()[0];
+  const d = row ? deliveryFromRow(row) : null;
+  // Settled meanwhile (a consumer reported on an earlier copy): nothing to record.
+  if (!row || !d || d.status !== "pending") return null;
+  const sends = Number(row.unreported_sends);
+  const at = new Date(nowMs).toISOString();
+  if (failure.kind === "too_large") {
+    const reason = tooLargeReason(failure.bytes);
+    return settleDead(sql, d, reason, { at, outcome: "too_large", excerpt: `message of ${failure.bytes} bytes`, durationMs: 0 });
+  }
+  const error = excerpt(failure.error);
+  if (sends >= MAX_UNREPORTED_SENDS) {
+    const reason = `queue send failed ${sends} times; last error: ${error}`;
+    return settleDead(sql, d, reason, { at, outcome: "queue_send_failed", excerpt: error, durationMs: 0 });
+  }
+  const delayMs = sendRetryDelayMs(sends);
+  const log = appendAttempt(d, { at, outcome: "queue_send_failed", excerpt: error, durationMs: 0, nextRetryS: delayMs / 1000 });
+  sql.exec(
+    "UPDATE deliveries SET attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?",
+    d.attempts + 1, JSON.stringify(log), nowMs + delayMs, at, d.deliveryId,
+  );
+  return null;
+}
+
+function settleDead(sql: SqlStorage, d: DeliveryRecord, reason: string, attempt: Omit<AttemptRecord, "n">): DeliveryRecord {
+  const log = appendAttempt(d, attempt);
+  sql.exec(
+    "UPDATE deliveries SET status = 'dead', reason = ?, attempts = ?, attempt_log = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?",
+    reason, d.attempts + 1, JSON.stringify(log), attempt.at, d.deliveryId,
+  );
+  return { ...d, status: "dead", reason, attempts: d.attempts + 1, attemptLog: log, leaseUntil: null, updatedAt: attempt.at };
+}
+
+/** The delivery's log with one more attempt, numbered on from `attempts`, capped at {@link MAX_ATTEMPT_LOG}. */
+export function appendAttempt(d: Pick<DeliveryRecord, "attempts" | "attemptLog">, attempt: Omit<AttemptRecord, "n">): AttemptRecord[] {
+  return [...d.attemptLog, { ...attempt, n: d.attempts + 1 }].slice(-MAX_ATTEMPT_LOG);
+}
+
+/** The dead-letter index entry of a dead delivery. */
+export function deadLetterSummary(sql: SqlStorage, deliveryId: string): DeadLetterSummary | null {
+  const row = sql
+    .exec<Row>(
+      `SELECT d.*, e.type AS event_type, (SELECT key FROM instance WHERE id = 1) AS instance_key
+       FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?`,
+      deliveryId,
+    )
+    .toArray()[0];
+  if (!row || row.status !== "dead") return null;
+  return {
+    deliveryId,
+    instanceKey: String(row.instance_key),
+    connector: String(row.connector),
+    eventType: String(row.event_type),
+    reason: String(row.reason ?? ""),
+    attempts: Number(row.attempts),
+    deadAt: String(row.updated_at),
+  };
 }
 
 export function earliestLease(sql: SqlStorage): number | null {

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts INTEGER NOT NULL DEFAULT 0,
   attempt_log TEXT NOT NULL DEFAULT '[]',
   lease_until INTEGER,
+  unreported_sends INTEGER NOT NULL DEFAULT 0,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -76,6 +77,7 @@ export function migrateSchema(sql: SqlStorage): void {
     );
   }
   if (!has("events", "market_time")) sql.exec("ALTER TABLE events ADD COLUMN market_time INTEGER");
+  if (!has("deliveries", "unreported_sends")) sql.exec("ALTER TABLE deliveries ADD COLUMN unreported_sends INTEGER NOT NULL DEFAULT 0");
 }
 
 export function schemaExists(sql: SqlStorage): boolean {

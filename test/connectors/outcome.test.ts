@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fromRedirect } from "../../src/connectors/outcome-from-http";
 import { classifyHttpStatus, excerpt, excerptRedacted, parseRetryAfter } from "../../src/delivery/outcome";
 
 describe("excerpt", () => {
@@ -67,5 +68,24 @@ describe("parseRetryAfter", () => {
   ];
   it.each(rows)("%j -> %j", (header, expected) => {
     expect(parseRetryAfter(header, now)).toBe(expected);
+  });
+});
+
+describe("fromRedirect", () => {
+  const response = (status: number, location: string | null) => ({ kind: "response" as const, status, text: "", retryAfter: null, location, durationMs: 1 });
+
+  it("is permanent, naming the status, the location and the setting to check", () => {
+    expect(fromRedirect("MOR", "MOR_BASE_URL", response(301, "https://billing.example/billing/api/subscription_update"))).toEqual({
+      kind: "permanent",
+      status: 301,
+      excerpt: "Location: https://billing.example/billing/api/subscription_update",
+      reason: "MOR answered HTTP 301 (Location: https://billing.example/billing/api/subscription_update); redirects are never followed: check MOR_BASE_URL",
+    });
+  });
+
+  it("says so when there is no Location, and keeps a long one short", () => {
+    expect(fromRedirect("vendor endpoint", "VENDOR_WEBHOOK_URL", response(300, null))).toMatchObject({ kind: "permanent", reason: expect.stringContaining("no Location header") });
+    const long = fromRedirect("KooDrive", "KOODRIVE_BASE_URL", response(302, `https://x.example/${"a".repeat(5000)}`));
+    expect(long.kind === "permanent" && long.reason.length).toBeLessThan(400);
   });
 });

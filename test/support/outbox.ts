@@ -10,7 +10,8 @@ import type { DeliveryMessage } from "../../src/delivery/message";
 
 export const stubFor = (key: string) => env.INSTANCES.get(env.INSTANCES.idFromName(key));
 
-type QueueMode = "fail" | "lose" | "real";
+/** `fail-batches`: sendBatch of more than one message fails, single sends reach the real queue. */
+type QueueMode = "fail" | "lose" | "real" | "fail-batches";
 
 /** Replaces the object's DELIVERIES binding (its `env` is per object instance). */
 export async function setQueue(key: string, mode: QueueMode): Promise<void> {
@@ -20,7 +21,16 @@ export async function setQueue(key: string, mode: QueueMode): Promise<void> {
     const queue =
       mode === "real"
         ? real
-        : ({
+        : mode === "fail-batches"
+          ? ({
+              send: (body: unknown, options?: QueueSendOptions) => real.send(body, options),
+              sendBatch: async (messages: Iterable<MessageSendRequest>, options?: QueueSendBatchOptions) => {
+                const list = [...messages];
+                if (list.length > 1) throw new Error("batch refused");
+                return real.sendBatch(list, options);
+              },
+            } as unknown as Queue)
+          : ({
             send: async () => { if (mode === "fail") throw new Error("queue unavailable"); },
             sendBatch: async () => { if (mode === "fail") throw new Error("queue unavailable"); },
           } as unknown as Queue);

@@ -2,8 +2,12 @@
  * @module connectors/koodrive/response
  * Classifies KooDrive answers (koodrive.md §B.3, §B.7) and reads login/refresh sessions.
  * Envelope: HTTP 200 with `{"code": 0 | "0" | …, "msg": "…", "data"?: …}`; success iff HTTP 200 and
- * `String(code) === "0"`. There is no published error-code table, so auth failures are recognised
- * by status (401/403) or by wording.
+ * `String(code) === "0"`.
+ *
+ * An answer is a credential failure only by HTTP status (docs/koodrive.md §B.7): 401, or a 403 whose
+ * body names the token or the session. Never by words in `msg`: "The package has expired" is a
+ * business answer about the package, and reading it as an expired token would refresh and log in
+ * again on every attempt. No error-code table is published, so no `code` means "auth" either.
  */
 import { z } from "zod";
 import { classifyHttpStatus, excerptRedacted, parseRetryAfter, type AttemptOutcome } from "../../delivery/outcome";
@@ -27,12 +31,10 @@ function parseEnvelope(text: string): Envelope | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/**
- * Wording that marks a credential problem (spec: code/msg "mentioning token/auth/expired"). Caveat:
- * a business message such as "package expired" also matches; it then costs one token refresh and is
- * retried as transient until the retry horizon, which is bounded and visible, not lost.
- */
-const AUTH_HINT = /token|auth|expired/i;
+/** A 403 that is about our token or session (so a refresh or a new login can help). */
+const NAMES_CREDENTIALS = /token|session/i;
+/** A 403 because the caller is not white-listed for the carrier APIs (docs/koodrive.md §B.5). */
+const NAMES_WHITELIST = /white[\s_-]?list|allow[\s_-]?list/i;
 
 const describe = (env: Envelope): string => `code ${String(env.code)}${typeof env.msg === "string" ? `: ${env.msg}` : ""}`;
 
@@ -46,8 +48,18 @@ export function classifyKooDriveResponse(
   const logged = excerptRedacted(text);
   const env = parseEnvelope(text);
 
-  if (status === 401 || status === 403) {
+  if (status === 401) {
     return { kind: "auth", status, excerpt: logged, reason: `KooDrive answered HTTP ${status}` };
+  }
+  if (status === 403) {
+    // Whitelist first: a message about the app's whitelist may mention tokens too, and no refresh fixes it.
+    if (NAMES_WHITELIST.test(text)) {
+      return { kind: "permanent", status, excerpt: logged, reason: `KooDrive answered HTTP 403: the caller is not on KooDrive's white list for the carrier APIs (configuration: ask Huawei to add it, then replay)${env ? ` (${describe(env)})` : ""}` };
+    }
+    if (NAMES_CREDENTIALS.test(text)) {
+      return { kind: "auth", status, excerpt: logged, reason: `KooDrive answered HTTP 403 about the credentials${env ? ` (${describe(env)})` : ""}` };
+    }
+    return { kind: "permanent", status, excerpt: logged, reason: `KooDrive answered HTTP 403${env ? `, ${describe(env)}` : ""}` };
   }
   if (status === 200 && env !== undefined && String(env.code) === "0") {
     return env.data === undefined
@@ -61,9 +73,6 @@ export function classifyKooDriveResponse(
     return retryAfterS === undefined
       ? { kind: "transient", status, excerpt: logged, reason }
       : { kind: "transient", status, excerpt: logged, reason, retryAfterS };
-  }
-  if (env !== undefined && (AUTH_HINT.test(String(env.code)) || (typeof env.msg === "string" && AUTH_HINT.test(env.msg)))) {
-    return { kind: "auth", status, excerpt: logged, reason: `KooDrive rejected the credentials (${describe(env)})` };
   }
   if (verdict === "ok" && (env === undefined || String(env.code) === "0")) {
     // A 2xx that is not the envelope is a proxy or an outage page, and "code 0" on a status other

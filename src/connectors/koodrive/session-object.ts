@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../../bindings";
 import { kooDriveConfig } from "../../config";
-import { attemptFetch } from "../http";
+import { attemptFetch, isRedirect } from "../http";
 import { KOODRIVE_PATHS, koodriveUrl, loginBody, refreshTokenBody } from "./requests";
 import { parseSession, type KooDriveSession } from "./response";
 
@@ -17,6 +17,16 @@ const SESSION_KEY = "session";
 
 export type SessionNeed = "valid" | "refreshed" | "fresh-login";
 
+/**
+ * An access token, or why there is none. `final`: retrying cannot help until an operator changes
+ * the configuration (the login was refused, or KooDrive redirected), so the delivery is
+ * dead-lettered rather than logging in again with the same credentials on every attempt.
+ */
+export type SessionAnswer = { ok: true; accessToken: string } | { ok: false; final: boolean; reason: string };
+
+/** A session failure that only a configuration change can fix. */
+class FinalSessionError extends Error {}
+
 export class KooDriveSessionObject extends DurableObject<Bindings> {
   #inflight: Promise<KooDriveSession> | null = null;
 
@@ -24,12 +34,16 @@ export class KooDriveSessionObject extends DurableObject<Bindings> {
    * An access token: the cached one while valid, else refreshed, else a new login.
    * `refreshed` forces a refresh (the partner rejected the token); `fresh-login` forces a login.
    */
-  async accessToken(need: SessionNeed = "valid"): Promise<string> {
+  async accessToken(need: SessionNeed = "valid"): Promise<SessionAnswer> {
     // Concurrent callers share one login/refresh: fetch() lets requests interleave here.
     this.#inflight ??= this.#obtain(need).finally(() => {
       this.#inflight = null;
     });
-    return (await this.#inflight).accessToken;
+    try {
+      return { ok: true, accessToken: (await this.#inflight).accessToken };
+    } catch (err) {
+      return { ok: false, final: err instanceof FinalSessionError, reason: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   async #obtain(need: SessionNeed): Promise<KooDriveSession> {
@@ -54,6 +68,14 @@ export class KooDriveSessionObject extends DurableObject<Bindings> {
       body,
     });
     if (result.kind === "error") throw new Error(`KooDrive ${path}: ${result.message}`);
+    if (isRedirect(result.status)) {
+      const location = result.location === null ? "no Location header" : `Location: ${result.location.slice(0, 200)}`;
+      throw new FinalSessionError(`KooDrive ${path} answered HTTP ${result.status} (${location}); redirects are never followed: check KOODRIVE_BASE_URL`);
+    }
+    if (path === KOODRIVE_PATHS.login && (result.status === 401 || result.status === 403)) {
+      // Logging in again with the same account on every attempt of every delivery invites a lockout.
+      throw new FinalSessionError(`KooDrive refused the login (HTTP ${result.status}): check KOODRIVE_ACCOUNT, KOODRIVE_PASSWORD and KOODRIVE_AGENT_NAME`);
+    }
     if (result.status !== 200) throw new Error(`KooDrive ${path} answered HTTP ${result.status}`);
     const session = parseSession(result.text);
     await this.ctx.storage.put(SESSION_KEY, session);

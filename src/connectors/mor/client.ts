@@ -8,12 +8,13 @@ import type { Bindings } from "../../bindings";
 import { morConfig } from "../../config";
 import type { DeliveryMessage } from "../../delivery/message";
 import type { AttemptOutcome } from "../../delivery/outcome";
-import { attemptFetch } from "../http";
-import { fromHttpError } from "../outcome-from-http";
+import { attemptFetch, isRedirect } from "../http";
+import { fromHttpError, fromRedirect } from "../outcome-from-http";
 import { subscriptionDelete, subscriptionUpdate, type MorRequest } from "./requests";
 import { classifyMorResponse } from "./response";
 
-export async function deliverToMor(message: DeliveryMessage, env: Bindings): Promise<AttemptOutcome> {
+/** `attempt`: this message's delivery attempt, 1 for the first (a retry may find its delete done). */
+export async function deliverToMor(message: DeliveryMessage, env: Bindings, attempt = 1): Promise<AttemptOutcome> {
   const config = morConfig(env);
   const subscriptionId = message.refs["mor.subscriptionId"] ?? "";
   // A malformed ref will not fix itself by retrying: dead-letter it so an operator corrects the ref.
@@ -42,5 +43,6 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings): Pro
     body: request.form.toString(),
   });
   if (result.kind === "error") return fromHttpError(result);
-  return classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction });
+  if (isRedirect(result.status)) return fromRedirect("MOR", "MOR_BASE_URL", result);
+  return classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction, retry: attempt > 1 });
 }

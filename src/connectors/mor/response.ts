@@ -1,12 +1,14 @@
 /**
  * @module connectors/mor/response
  * Reads MOR's XML answers and classifies them (mor.md §C.5). MOR answers HTTP 200 even on failure;
- * the verdict is the text of `<success>` or `<error>`, found under `<page><status>`, under `<status>`
- * alone (older builds), bare at the root (`<error>API Requests are disabled</error>`), or inside the
- * `<HTML>` wrapper of the "XML API Extension" setting.
+ * the verdict is the text of `<success>`, `<error>` or `<info>`, found under `<page><status>`, under
+ * `<status>` alone (older builds), bare at the root (`<error>API Requests are disabled</error>`), or
+ * inside the `<HTML>` wrapper of the "XML API Extension" setting.
  *
  * Per the spec only transport trouble is retried (5xx, timeouts, non-XML or unrecognisable bodies):
- * an `<error>` is MOR's considered answer and repeating the call will not change it.
+ * an `<error>` is MOR's considered answer and repeating the call will not change it. So is an
+ * `<info>` ("Not possible to change dates", "Not possible to set activation end until canceled"):
+ * MOR did not apply the change and never will for that subscription type (docs/mor.md §C.5).
  */
 import { XMLParser } from "fast-xml-parser";
 import { classifyHttpStatus, excerpt, type AttemptOutcome } from "../../delivery/outcome";
@@ -14,7 +16,9 @@ import type { MorMethod } from "./requests";
 
 export type MorStatus =
   | { kind: "success"; message: string; id?: string }
-  | { kind: "error"; message: string };
+  | { kind: "error"; message: string }
+  /** MOR understood the call and declined it (`<info>`): final, nothing changed. */
+  | { kind: "info"; message: string };
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -44,9 +48,9 @@ function findKey(node: Record<string, unknown>, name: string): unknown {
 }
 
 /**
- * Breadth-first search for the shallowest element holding `<success>` or `<error>`, matching tag
- * names case-insensitively. If one element has both, the error wins: we would rather hold a
- * delivery for a human than mark it done on a contradictory answer.
+ * Breadth-first search for the shallowest element holding `<success>`, `<error>` or `<info>`,
+ * matching tag names case-insensitively. If one element has several, error beats info beats
+ * success: we would rather hold a delivery for a human than mark it done on a contradictory answer.
  */
 function findStatus(root: unknown): MorStatus | undefined {
   let level: unknown[] = [root];
@@ -61,6 +65,8 @@ function findStatus(root: unknown): MorStatus | undefined {
       const record = node as Record<string, unknown>;
       const error = textOf(findKey(record, "error"));
       if (error !== undefined) return { kind: "error", message: error };
+      const info = textOf(findKey(record, "info"));
+      if (info !== undefined) return { kind: "info", message: info };
       const success = textOf(findKey(record, "success"));
       if (success !== undefined) {
         const id = textOf(findKey(record, "id"));
@@ -73,7 +79,7 @@ function findStatus(root: unknown): MorStatus | undefined {
   return undefined;
 }
 
-/** The `<success>`/`<error>` verdict of a MOR answer, or `undefined` if the body is not one. */
+/** The `<success>`/`<error>`/`<info>` verdict of a MOR answer, or `undefined` if the body is not one. */
 export function parseMorXml(text: string): MorStatus | undefined {
   // Strip the XML API Extension wrapper textually too, so a sloppy HTML shell around the XML (unclosed
   // <br>, doctype) cannot upset the parser.
@@ -119,9 +125,14 @@ export interface MorCallContext {
   method: MorMethod;
   /** `subscription_delete_action` of the request, for `subscription_delete` (as sent, or as a number). */
   action?: number | string;
+  /**
+   * An earlier attempt of this delivery was made and may have reached MOR (it timed out or got no
+   * readable answer), so a delete may already be done.
+   */
+  retry?: boolean;
 }
 
-export function classifyMorResponse(status: number, text: string, { method, action }: MorCallContext): AttemptOutcome {
+export function classifyMorResponse(status: number, text: string, { method, action, retry = false }: MorCallContext): AttemptOutcome {
   const verdict = classifyHttpStatus(status);
   if (verdict === "transient") {
     return { kind: "transient", status, excerpt: excerpt(text), reason: `MOR answered HTTP ${status}` };
@@ -129,11 +140,11 @@ export function classifyMorResponse(status: number, text: string, { method, acti
   const parsed = parseMorXml(text);
   if (verdict === "permanent") {
     // A 4xx/3xx is a wrong URL or a proxy in the way; MOR itself answers 200.
-    const reason = parsed?.kind === "error" ? `MOR error: ${parsed.message}` : `MOR answered HTTP ${status}`;
+    const reason = parsed?.kind === "error" || parsed?.kind === "info" ? `MOR ${parsed.kind}: ${parsed.message}` : `MOR answered HTTP ${status}`;
     return { kind: "permanent", status, excerpt: excerpt(text), reason };
   }
   if (parsed === undefined) {
-    return { kind: "transient", status, excerpt: excerpt(text), reason: "MOR answer has no <success> or <error> (not MOR XML)" };
+    return { kind: "transient", status, excerpt: excerpt(text), reason: "MOR answer has no <success>, <error> or <info> (not MOR XML)" };
   }
   if (parsed.kind === "success") {
     const data = parsed.id === undefined ? { message: parsed.message } : { message: parsed.message, id: parsed.id };
@@ -141,12 +152,17 @@ export function classifyMorResponse(status: number, text: string, { method, acti
   }
 
   const message = parsed.message;
+  if (parsed.kind === "info") {
+    return { kind: "permanent", status, excerpt: excerpt(text), reason: `MOR did not apply the change, final answer (info): ${message}` };
+  }
   if (method === "subscription_delete" && Number(action) === 2 && isError(message, "Subscription disabled")) {
     // The delete page lists it as an error, but it is exactly what action 2 asks for.
     return { kind: "delivered", status, excerpt: excerpt(`disabled: ${text}`), data: { message } };
   }
-  if (method === "subscription_delete" && isError(message, "Subscription was not found")) {
-    // Delete is idempotent: after a timed-out first attempt the subscription is already gone.
+  if (method === "subscription_delete" && retry && isError(message, "Subscription was not found")) {
+    // Delete is idempotent: after a timed-out earlier attempt the subscription is already gone. On a
+    // first attempt the same answer means the ref names no subscription, while the real one may
+    // still be billing: that is for an operator to reconcile, not a success.
     return { kind: "delivered", status, excerpt: excerpt(`already deleted: ${text}`), data: { message } };
   }
   const known = Object.keys(MOR_ERRORS).find((k) => isError(message, k));

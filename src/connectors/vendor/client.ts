@@ -7,8 +7,8 @@ import type { Bindings } from "../../bindings";
 import { vendorConfig } from "../../config";
 import type { DeliveryMessage } from "../../delivery/message";
 import type { AttemptOutcome } from "../../delivery/outcome";
-import { attemptFetch } from "../http";
-import { fromHttpError } from "../outcome-from-http";
+import { attemptFetch, isRedirect } from "../http";
+import { fromHttpError, fromRedirect } from "../outcome-from-http";
 import { classifyVendorResponse } from "./response";
 import { webhookHeaders } from "./standard-webhooks";
 
@@ -18,5 +18,6 @@ export async function deliverToVendor(message: DeliveryMessage, env: Bindings): 
   const headers = await webhookHeaders({ secret: config.secret, id: message.deliveryId, timestampS: Math.floor(Date.now() / 1000), body });
   const result = await attemptFetch(config.url, { method: "POST", headers: { ...headers, "user-agent": "lifecycle-gateway" }, body });
   if (result.kind === "error") return fromHttpError(result);
+  if (isRedirect(result.status)) return fromRedirect("vendor endpoint", "VENDOR_WEBHOOK_URL", result);
   return classifyVendorResponse(result.status, result.text, result.retryAfter, Date.now());
 }

@@ -140,9 +140,18 @@ export async function contentDigest(content: unknown): Promise<string> {
   return (await digestHex([content])).slice(0, 32);
 }
 
+/**
+ * Events whose `plan` becomes the instance's plan (create: as sent, plus the ids; renew and change:
+ * merged into it). Their raw event leaves `plan` out: the payload carries it once, in
+ * `instance.plan`. Twice, a plan near the 64 KiB body limit made an event over the 128 KB a queue
+ * message may hold, and the delivery could never be sent.
+ */
+const PLAN_ON_INSTANCE: ReadonlySet<ApEvent> = new Set(["subscription.create", "subscription.renew", "subscription.change"]);
+
 /** The raw event as kept for audit and the vendor payload: never the user's password. */
 export function rawOf(event: ApEvent, caller: Caller, body: JsonObject): JsonObject {
   const { password: _dropped, ...rest } = body;
+  if (PLAN_ON_INSTANCE.has(event)) delete rest.plan;
   return { ...rest, event, query: { ap_guid: caller.apGuid, reseller_id: caller.resellerId } };
 }
 

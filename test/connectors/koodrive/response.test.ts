@@ -7,11 +7,18 @@ describe("classifyKooDriveResponse", () => {
     ["documented success, numeric code", 200, '{"code":0,"msg":"Success"}', "delivered"],
     ["string code", 200, '{"code":"0","msg":"成功"}', "delivered"],
     ["401", 401, '{"code":"401","msg":"Unauthorized"}', "auth"],
-    ["403 without body", 403, "", "auth"],
-    ["200 code mentioning token", 200, '{"code":"TOKEN_INVALID","msg":"bad"}', "auth"],
-    ["200 msg mentioning expired", 200, '{"code":31001,"msg":"access token expired"}', "auth"],
-    ["200 msg mentioning auth", 200, '{"code":1,"msg":"Authentication failed"}', "auth"],
-    ["400 msg mentioning token", 400, '{"code":"1","msg":"token is invalid"}', "auth"],
+    ["401 without body", 401, "", "auth"],
+    ["403 naming the token", 403, '{"code":"403","msg":"access token is invalid"}', "auth"],
+    ["403 naming the session, not JSON", 403, "Session expired", "auth"],
+    ["403 about the whitelist", 403, '{"code":"403","msg":"The app is not in the whitelist"}', "permanent"],
+    ["403 about the white list, token mentioned too", 403, '{"code":"403","msg":"token valid but caller not on white list"}', "permanent"],
+    ["403 without body", 403, "", "permanent"],
+    // Words in msg or code never make an auth failure (koodrive.md §B.7): these are business answers.
+    ["200 'The package has expired'", 200, '{"code":"20017","msg":"The package has expired"}', "permanent"],
+    ["200 code mentioning token", 200, '{"code":"TOKEN_INVALID","msg":"bad"}', "permanent"],
+    ["200 msg mentioning expired", 200, '{"code":31001,"msg":"access token expired"}', "permanent"],
+    ["200 msg mentioning auth", 200, '{"code":1,"msg":"Authentication failed"}', "permanent"],
+    ["400 msg mentioning token", 400, '{"code":"1","msg":"token is invalid"}', "permanent"],
     ["429", 429, "", "transient"],
     ["500", 500, '{"code":"500","msg":"internal"}', "transient"],
     ["502 HTML", 502, "<html>bad gateway</html>", "transient"],
@@ -29,6 +36,19 @@ describe("classifyKooDriveResponse", () => {
     const out = classifyKooDriveResponse(status, text);
     expect(out.kind).toBe(kind);
     expect(out.status).toBe(status);
+  });
+
+  it("a business answer about an expired package keeps KooDrive's words in the reason", () => {
+    expect(classifyKooDriveResponse(200, '{"code":"20017","msg":"The package has expired"}')).toMatchObject({
+      kind: "permanent",
+      reason: "KooDrive HTTP 200, code 20017: The package has expired",
+    });
+  });
+
+  it("a 403 about the white list says it is configuration", () => {
+    const out = classifyKooDriveResponse(403, '{"code":"403","msg":"The app is not in the whitelist"}');
+    expect(out.kind === "permanent" && out.reason).toMatch(/white list.*configuration/);
+    expect(out.kind === "permanent" && out.reason).toContain("The app is not in the whitelist");
   });
 
   it("keeps code and msg in the reason of a business failure", () => {

@@ -16,6 +16,12 @@ describe("parseMorXml", () => {
     ["lower-case html wrapper with body and br", `<!DOCTYPE html><html><body><br>${err("Access Denied")}</body></html>`, { kind: "error", message: "Access Denied" }],
     ["create with id", "<page><status><success>Subscription was successfully created</success><id>231</id></status></page>", { kind: "success", message: "Subscription was successfully created", id: "231" }],
     ["entities decoded", err("A &amp; B"), { kind: "error", message: "A & B" }],
+    ["page/status/info (seed 004)", "<page><status><info>Not possible to change dates </info></status></page>", { kind: "info", message: "Not possible to change dates" }],
+    ["info under status without page", "<status><info>Not possible to set activation end until canceled </info></status>", { kind: "info", message: "Not possible to set activation end until canceled" }],
+    ["info in the HTML wrapper", `<HTML><?xml version="1.0" encoding="UTF-8"?><page><status><info>Not possible to change dates</info></status></page></HTML>`, { kind: "info", message: "Not possible to change dates" }],
+    ["bare root info", "<info>Not possible to change dates</info>", { kind: "info", message: "Not possible to change dates" }],
+    ["error beats info beats success", "<status><success>ok</success><info>i</info><error>e</error></status>", { kind: "error", message: "e" }],
+    ["info beats success", "<status><success>ok</success><info>i</info></status>", { kind: "info", message: "i" }],
     ["whitespace trimmed", "<page>\n  <status>\n    <error>\n      Incorrect hash\n    </error>\n  </status>\n</page>", { kind: "error", message: "Incorrect hash" }],
   ];
   it.each(rows)("%s", (_label, text, expected) => {
@@ -57,11 +63,31 @@ describe("classifyMorResponse", () => {
     expect(classifyMorResponse(200, err("Subscription disabled"), del(3)).kind).toBe("permanent");
   });
 
-  it("'Subscription was not found' on delete means already deleted, and says so", () => {
+  it("'Subscription was not found' on a retried delete means already deleted, and says so", () => {
     for (const action of [1, 2, 3]) {
-      const out = classifyMorResponse(200, err("Subscription was not found"), del(action));
+      const out = classifyMorResponse(200, err("Subscription was not found"), { ...del(action), retry: true });
       expect(out.kind).toBe("delivered");
       expect(out.excerpt).toMatch(/^already deleted: /);
+    }
+  });
+
+  it("'Subscription was not found' on a first delete is a wrong ref, not a deletion: permanent", () => {
+    for (const action of [1, 2, 3]) {
+      const out = classifyMorResponse(200, err("Subscription was not found"), del(action));
+      expect(out.kind).toBe("permanent");
+      expect(out.kind === "permanent" && out.reason).toMatch(/Subscription was not found.*reconcile/);
+    }
+  });
+
+  it.each([
+    ["page/status", "<page><status><info>Not possible to change dates </info></status></page>", "Not possible to change dates"],
+    ["status without page", "<status><info>Not possible to set activation end until canceled </info></status>", "Not possible to set activation end until canceled"],
+    ["HTML wrapper", "<HTML><page><status><info>Not possible to change dates</info></status></page></HTML>", "Not possible to change dates"],
+  ])("an <info> answer (%s) is MOR's final word: permanent with its message, for update and delete", (_label, text, message) => {
+    for (const ctx of [UPDATE, del(1), { ...del(2), retry: true }]) {
+      const out = classifyMorResponse(200, text, ctx);
+      expect(out.kind).toBe("permanent");
+      expect(out.kind === "permanent" && out.reason).toBe(`MOR did not apply the change, final answer (info): ${message}`);
     }
   });
 
@@ -105,7 +131,7 @@ describe("classifyMorResponse", () => {
   });
 
   it("tolerates case, spacing and a trailing full stop in known texts", () => {
-    expect(classifyMorResponse(200, err("subscription  was not found."), del(1)).kind).toBe("delivered");
+    expect(classifyMorResponse(200, err("subscription  was not found."), { ...del(1), retry: true }).kind).toBe("delivered");
   });
 
   const transient: Array<[string, number, string]> = [

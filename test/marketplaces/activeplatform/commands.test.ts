@@ -146,6 +146,15 @@ describe("raw event", () => {
     const raw = rawOf("user.create", { apGuid: "g", resellerId: null }, { email: "a@b.test", password: "pw" });
     expect(raw).toEqual({ email: "a@b.test", event: "user.create", query: { ap_guid: "g", reseller_id: null } });
   });
+
+  it("leaves out the plan of events that put it on the instance, keeps it where it does not", () => {
+    const caller = { apGuid: "g", resellerId: "r" };
+    const body = { external_id: "e", plan: { sku: "X" }, subscription: { id: "1" } };
+    for (const event of ["subscription.create", "subscription.renew", "subscription.change"] as const) {
+      expect(rawOf(event, caller, body)).toEqual({ external_id: "e", subscription: { id: "1" }, event, query: { ap_guid: "g", reseller_id: "r" } });
+    }
+    expect(rawOf("subscription.resource_validation", caller, body).plan).toEqual({ sku: "X" });
+  });
 });
 
 describe("resource verdict", () => {
