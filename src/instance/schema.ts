@@ -66,18 +66,21 @@ CREATE TABLE IF NOT EXISTS nonces (
  * the installation that created them.
  */
 export function migrateSchema(sql: SqlStorage): void {
-  const has = (table: string, column: string) =>
-    sql.exec("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", table, column).toArray().length > 0;
-  if (!has("instance", "market_time")) sql.exec("ALTER TABLE instance ADD COLUMN market_time INTEGER");
-  if (!has("instance", "owner")) {
+  const columns = (table: string) => new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((r) => r.name));
+  // A table that does not exist yet is created whole by SCHEMA: nothing to add to it.
+  const instance = columns("instance");
+  if (instance.size > 0 && !instance.has("market_time")) sql.exec("ALTER TABLE instance ADD COLUMN market_time INTEGER");
+  if (instance.size > 0 && !instance.has("owner")) {
     sql.exec("ALTER TABLE instance ADD COLUMN owner TEXT");
     sql.exec(
       `UPDATE instance SET owner = NULLIF(lower(trim(json_extract(plan, '$.apGuid'))), '')
        WHERE source = 'activeplatform' AND json_type(plan, '$.apGuid') = 'text'`,
     );
   }
-  if (!has("events", "market_time")) sql.exec("ALTER TABLE events ADD COLUMN market_time INTEGER");
-  if (!has("deliveries", "unreported_sends")) sql.exec("ALTER TABLE deliveries ADD COLUMN unreported_sends INTEGER NOT NULL DEFAULT 0");
+  const events = columns("events");
+  if (events.size > 0 && !events.has("market_time")) sql.exec("ALTER TABLE events ADD COLUMN market_time INTEGER");
+  const deliveries = columns("deliveries");
+  if (deliveries.size > 0 && !deliveries.has("unreported_sends")) sql.exec("ALTER TABLE deliveries ADD COLUMN unreported_sends INTEGER NOT NULL DEFAULT 0");
 }
 
 export function schemaExists(sql: SqlStorage): boolean {
