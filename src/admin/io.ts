@@ -5,9 +5,7 @@
  * is served is exactly what the OpenAPI document describes.
  */
 import type { z } from "zod";
-import { readBodyText } from "../http/body";
-
-export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+import type { BodyResult } from "../http/body";
 
 /** An answer other than success, thrown by route handlers and rendered as `{"error":{code,message}}`. */
 export class AdminError extends Error {
@@ -42,14 +40,12 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, where: 
   throw new AdminError(400, "invalid_request", `${field}: ${issue?.message ?? "invalid"}`);
 }
 
-/** The request body as JSON; `whenEmpty` stands in for an absent body, or an absent body is a 400. */
-export async function readJson(request: Request, whenEmpty?: unknown): Promise<unknown> {
-  const body = await readBodyText(request, MAX_ADMIN_BODY_BYTES);
-  if (!body.ok) {
-    throw body.reason === "too_large"
-      ? new AdminError(413, "body_too_large", `body is larger than ${MAX_ADMIN_BODY_BYTES} bytes`)
-      : new AdminError(400, "invalid_request", "body is not readable UTF-8");
-  }
+/**
+ * The request body (already read, see `admin/handler.ts`) as JSON; `whenEmpty` stands in for an
+ * absent body, or an absent body is a 400. A body over the limit never gets here.
+ */
+export function readJson(body: BodyResult, whenEmpty?: unknown): unknown {
+  if (!body.ok) throw new AdminError(400, "invalid_request", "body is not readable UTF-8");
   if (body.text.trim() === "") {
     if (whenEmpty !== undefined) return whenEmpty;
     throw new AdminError(400, "invalid_request", "body: a JSON object is required");

@@ -5,7 +5,7 @@
  * resultCode and a resultMsg that names the problem without echoing secrets.
  */
 import type { KooGalleryConfig } from "../../config";
-import { readBodyText } from "../../http/body";
+import type { BodyResult } from "../../http/body";
 import type { JsonObject } from "../../lifecycle/types";
 import type { Generation, Params } from "./commands";
 import { verifyAuthToken } from "./crypto/auth-v1";
@@ -41,8 +41,8 @@ export async function readV1Call(url: URL, config: KooGalleryConfig): Promise<Ko
   return { generation: "v1", activity, params, raw: { ...params } };
 }
 
-export async function readV2Call(request: Request, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
-  const body = await readBodyText(request);
+/** `body` is the request's, already read (every answer waits for the body, see `http/body.ts`). */
+export async function readV2Call(request: Request, body: BodyResult, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
   const signature = url.searchParams.get("signature") ?? "";
   const timestamp = url.searchParams.get("timestamp") ?? "";
   const nonce = url.searchParams.get("nonce") ?? "";

@@ -35,16 +35,35 @@ export interface Context {
 const OVERSIZED = JSON.stringify({ activity: "newInstance", pad: "x".repeat(80 * 1024) });
 const JSON_TYPE = { "content-type": "application/json" };
 /**
- * Bodies under the limit, small and large in turn: an answer given while a large body is still in
- * flight is what breaks a connection (a small one has fully arrived before the Worker answers).
+ * Bodies under the limit, small and large, by length or chunked, at once or still arriving when
+ * the Worker answers: an answer given while a body is in flight, or after cancelling it, is what
+ * breaks a connection (a small body sent at once has fully arrived before the Worker answers).
  */
-const LOOSE_BODIES = [2, 12 * 1024, 60 * 1024].map((n) => JSON.stringify({ hello: "world", pad: "y".repeat(n) }));
-let looseTurn = 0;
-/** The next body, the large one sent chunked (without a length it arrives in pieces). */
-const looseBody = (): { body: string; chunked: boolean } => {
-  const n = looseTurn++ % LOOSE_BODIES.length;
-  return { body: LOOSE_BODIES[n]!, chunked: n === LOOSE_BODIES.length - 1 };
+const LOOSE_BODIES: { size: number; chunked: boolean; trickleMs?: number }[] = [
+  { size: 2, chunked: false },
+  { size: 2 * 1024, chunked: false, trickleMs: 20 },
+  { size: 24 * 1024, chunked: true, trickleMs: 20 },
+  { size: 32 * 1024, chunked: false },
+];
+const padded = (n: number): string => JSON.stringify({ hello: "world", pad: "y".repeat(n) });
+const LARGE_BODY = padded(48 * 1024);
+let looseSeed = 1;
+/**
+ * The next body. Kinds come from a fixed pseudo-random sequence, not in turn, so that every call
+ * of the catalogue meets every kind whatever the catalogue's length.
+ */
+const looseBody = (): Pick<Shot, "body" | "chunked" | "trickleMs"> => {
+  looseSeed = (looseSeed * 48_271) % 2_147_483_647;
+  const kind = LOOSE_BODIES[looseSeed % LOOSE_BODIES.length]!;
+  return { body: padded(kind.size), chunked: kind.chunked, ...(kind.trickleMs ? { trickleMs: kind.trickleMs } : {}) };
 };
+
+/**
+ * wrangler dev's proxy does not pass a GET's chunked body on to the Worker, and drops the
+ * connection it came on, whatever the Worker does (the Worker's own workerd keeps it); so a GET
+ * carries its body with a Content-Length. Any other method sends it either way.
+ */
+const lengthForGet = (call: Call): Call => (call.method === "GET" && call.chunked ? { ...call, chunked: false } : call);
 
 const pathOf = (call: SimulatedCall): string => {
   const url = new URL(call.url);
@@ -88,7 +107,7 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
   const adm = (name: string, shot: Shot, status: number, extra: Partial<Call> = {}): Call => ({ name: `admin: ${name}`, form: "admin", status, ...shot, ...extra });
   const apBase = `/activeplatform/${ctx.pathSecret}`;
 
-  return [
+  const calls: (() => Call)[] = [
     // KooGallery V1
     () => {
       const call = v1(ctx, "newInstance");
@@ -121,7 +140,7 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => kg("V2 over the size limit (chunked)", { ...v2Signed(ctx, OVERSIZED), chunked: true }, { oversized: true }),
     // ActivePlatform
     () => ({ name: "activeplatform: wrong path secret", form: "not-found", ...withPath(shotOf(ap(ctx, "subscription/create")), "/activeplatform/not-the-secret/subscription/create") }),
-    () => ({ name: "activeplatform: wrong path secret, large body", form: "not-found", ...withPath(shotOf(ap(ctx, "subscription/create", { body: LOOSE_BODIES[2]! })), "/activeplatform/not-the-secret/subscription/create") }),
+    () => ({ name: "activeplatform: wrong path secret, large body", form: "not-found", ...withPath(shotOf(ap(ctx, "subscription/create", { body: LARGE_BODY })), "/activeplatform/not-the-secret/subscription/create") }),
     () => ({ name: "activeplatform: empty path secret", form: "not-found", ...withPath(shotOf(ap(ctx, "user/create")), "/activeplatform//user/create") }),
     () => ({ name: "activeplatform: wrong path secret, GET", form: "not-found", method: "GET", path: "/activeplatform/x/subscription/renew" }),
     () => apc("GET (wrong method) with a body", { ...shotOf(ap(ctx, "subscription/renew")), method: "GET" }, 405),
@@ -163,6 +182,7 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => ({ name: "unknown route: HEAD", form: "head", method: "HEAD", path: "/activeplatform/x/user/create" }),
     () => ({ name: "unknown route: over the size limit (chunked)", form: "admin", status: 413, method: "POST", path: "/upload", headers: JSON_TYPE, body: OVERSIZED, chunked: true, oversized: true }),
   ];
+  return calls.map((make) => () => lengthForGet(make()));
 }
 
 export function validCalls(ctx: Context): (() => Call)[] {
