@@ -6,6 +6,7 @@
  */
 import type { z } from "zod";
 import type { BodyResult } from "../http/body";
+import { documentedOnly } from "./documented";
 
 /** An answer other than success, thrown by route handlers and rendered as `{"error":{code,message}}`. */
 export class AdminError extends Error {
@@ -23,8 +24,24 @@ export class AdminError extends Error {
 /** Operators' answers are about live state; no proxy or browser should keep them. */
 const HEADERS = { "Cache-Control": "no-store" };
 
+/**
+ * `data` through its response schema. Data the schema does not describe (written by an older
+ * version, or a case the schema missed) is logged and sent with its documented fields only: the
+ * operator still gets the answer, which may report an operation already done (a replay), and a
+ * 500 would invite doing it again.
+ */
 export function send<S extends z.ZodType>(schema: S, data: z.input<S>, status = 200): Response {
-  return Response.json(schema.parse(data), { status, headers: HEADERS });
+  const parsed = schema.safeParse(data);
+  if (parsed.success) return Response.json(parsed.data, { status, headers: HEADERS });
+  console.error(
+    JSON.stringify({
+      msg: "admin response does not match its schema",
+      schema: schema.meta()?.id,
+      // Paths and codes only: the values may be personal data or secrets.
+      issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join("."), code: i.code })),
+    }),
+  );
+  return Response.json(documentedOnly(schema, data), { status, headers: HEADERS });
 }
 
 export function sendDocument(document: object): Response {

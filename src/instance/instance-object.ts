@@ -27,6 +27,7 @@ import {
   promoteNext,
   stalledConnectors,
 } from "./outbox";
+import { newDeliveryId } from "./keys";
 import { SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, readInstance, writeInstance } from "./store";
 import {
@@ -91,7 +92,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const enabled = enabledConnectors(this.env);
     const forwardPersonal = forwardPersonalData(this.env);
     const eventId = crypto.randomUUID();
-    const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
+    const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, newDeliveryId()]));
 
     const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
       if (cmd.nonce && !claimNonce(this.#ensureSchema(), cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {

@@ -78,6 +78,8 @@ export interface Seed {
   index?: boolean;
   excerpt?: string;
   reason?: string;
+  /** The indexed event type; default instance.provisioned. */
+  eventType?: string;
 }
 
 export async function seedDelivery(key: string, seed: Seed): Promise<string> {
@@ -108,7 +110,7 @@ export async function seedDelivery(key: string, seed: Seed): Promise<string> {
       deliveryId,
       instanceKey: key,
       connector,
-      eventType: "instance.provisioned",
+      eventType: seed.eventType ?? "instance.provisioned",
       reason,
       attempts: 1,
       deadAt: seed.deadAt ?? now,
