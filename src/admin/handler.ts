@@ -1,7 +1,8 @@
 /**
  * @module admin/handler
- * Entry point for `/admin/*`: authenticate first (so unknown paths reveal nothing either), then
- * match the route table, then render any failure as `{"error":{"code","message"}}`.
+ * Entry point for `/admin/*`: read the body (every route reads it before answering, see
+ * `http/body.ts`), authenticate (so unknown paths reveal nothing either), refuse a body over the
+ * limit, match the route table, then render any failure as `{"error":{"code","message"}}`.
  *
  * Its own small matcher rather than a second itty router: path parameters must be
  * percent-decoded (instance keys arrive as `koogallery:…` or `koogallery%3A…`), and a known path
@@ -9,7 +10,9 @@
  */
 import type { Bindings } from "../bindings";
 import { ConfigError } from "../config";
+import { readBodyText } from "../http/body";
 import { jsonError } from "../http/json-error";
+import { bodyTooLargeError } from "../http/own-routes";
 import { checkAdminAuth } from "./auth";
 import { AdminError } from "./io";
 import {
@@ -47,8 +50,10 @@ export const ADMIN_ROUTES: readonly Route[] = [
 
 export async function handleAdmin(request: Request, env: Bindings, _ctx?: ExecutionContext): Promise<Response> {
   try {
+    const body = await readBodyText(request);
     const denied = await checkAdminAuth(request, env);
     if (denied) return denied;
+    if (!body.ok && body.reason === "too_large") return bodyTooLargeError();
     const url = new URL(request.url);
     for (const route of ADMIN_ROUTES) {
       const match = route.pattern.exec(url.pathname);
@@ -58,7 +63,7 @@ export async function handleAdmin(request: Request, env: Bindings, _ctx?: Execut
         const allow = Object.keys(route.methods).join(", ");
         throw new AdminError(405, "method_not_allowed", `use ${allow}`, { Allow: allow });
       }
-      return await handle({ request, url, params: decodeParams(match.groups ?? {}), env });
+      return await handle({ request, url, params: decodeParams(match.groups ?? {}), env, body });
     }
     throw new AdminError(404, "not_found", "no such admin route");
   } catch (err) {

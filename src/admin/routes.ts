@@ -6,6 +6,7 @@
  */
 import type { Bindings } from "../bindings";
 import { forwardPersonalData } from "../config";
+import type { BodyResult } from "../http/body";
 import { listDeadLetters } from "../delivery/dead-letters";
 import type { InstanceRecord } from "../lifecycle/types";
 import { AdminError, queryOf, readJson, send, sendDocument, validate } from "./io";
@@ -34,6 +35,8 @@ export interface AdminRequest {
   /** Path parameters, already percent-decoded. */
   params: Record<string, string>;
   env: Bindings;
+  /** The request body, read before anything answered. */
+  body: BodyResult;
 }
 
 const noInstance = (key: string) => new AdminError(404, "not_found", `no instance ${key}`);
@@ -51,9 +54,9 @@ export async function getInstance({ url, params, env }: AdminRequest): Promise<R
   return send(InstanceDetailsResponse, presentDetails(details, personal));
 }
 
-export async function putInstanceRefs({ request, params, env }: AdminRequest): Promise<Response> {
+export async function putInstanceRefs({ params, env, body: raw }: AdminRequest): Promise<Response> {
   const { key } = validate(InstancePath, params, "path");
-  const body = validate(RefsUpdateRequest, await readJson(request), "body");
+  const body = validate(RefsUpdateRequest, readJson(raw), "body");
   const personal = forwardPersonalData(env);
   const stub = env.INSTANCES.get(env.INSTANCES.idFromName(key));
   const updated = (await stub.mergeRefs(body.refs, body.appInfo)) as InstanceRecord | null;
@@ -92,15 +95,15 @@ export async function postDeliveryReplay({ url, params, env }: AdminRequest): Pr
   }
 }
 
-export async function postInstanceReplay({ request, params, env }: AdminRequest): Promise<Response> {
+export async function postInstanceReplay({ params, env, body }: AdminRequest): Promise<Response> {
   const { key } = validate(InstancePath, params, "path");
-  const { limit, force } = validate(InstanceReplayRequest, await readJson(request, {}), "body");
+  const { limit, force } = validate(InstanceReplayRequest, readJson(body, {}), "body");
   const result = await replayInstance(env, key, limit, { force });
   if (!result) throw noInstance(key);
   return send(BulkReplayResponse, result);
 }
 
-export async function postDeadLetterReplay({ request, env }: AdminRequest): Promise<Response> {
-  const { force, ...window } = validate(DeadLetterReplayRequest, await readJson(request), "body");
+export async function postDeadLetterReplay({ env, body: raw }: AdminRequest): Promise<Response> {
+  const { force, ...window } = validate(DeadLetterReplayRequest, readJson(raw), "body");
   return send(BulkReplayResponse, await replayWindow(env, window, { force }));
 }

@@ -9,6 +9,7 @@
  */
 /// <reference types="zod-openapi" />
 import { z } from "zod";
+import { INSTANCE_KEY_KINDS } from "../instance/keys";
 
 /** How many deliveries one bulk replay call re-queues at most, so a call stays within subrequest limits. */
 export const MAX_BULK_REPLAY = 100;
@@ -31,13 +32,17 @@ export const ErrorBody = z
   })
   .meta({ id: "Error", description: "Every admin error, including 401 and 503." });
 
+/** Every kind of key the product makes (instance/keys.ts), so that none of its own is refused. */
+const KEY_PATTERN = new RegExp(`^(${INSTANCE_KEY_KINDS.join("|")}):[^\\s/]+$`);
+
 export const InstanceKey = z
   .string()
   .max(200)
-  .regex(/^(koogallery|activeplatform):[^\s/]+$/, "expected koogallery:<instanceId> or activeplatform:<external_id>")
+  .regex(KEY_PATTERN, `expected ${INSTANCE_KEY_KINDS.map((k) => `${k}:<id>`).join(", ")}`)
   .meta({
     id: "InstanceKey",
-    description: "`koogallery:{instanceId}` or `activeplatform:{external_id}`. The colon may be sent raw or as `%3A`.",
+    description:
+      "`koogallery:{instanceId}`, `activeplatform:{external_id}` or, for an ActivePlatform user, `activeplatform-user:{id}`. The colon may be sent raw or as `%3A`.",
     example: "koogallery:0b6d2d0e-3a0c-4c62-9d6e-3f1f7f0f5a11",
   });
 

@@ -1,38 +1,67 @@
 /**
  * @module http/body
- * Reads a request body once, as text, with a size limit, before anything is verified or parsed.
+ * Reads a request body once, as text, with a size limit, before anything is verified, parsed or
+ * answered.
+ *
+ * Every route reads the body before it answers, and nothing ever cancels one: an answer given
+ * while the body is still arriving, or after cancelling it, makes workerd drop the connection,
+ * and the next request on it (a valid call as likely as not) fails with a reset, or with a 503
+ * under `wrangler dev`. The router reads every body first (`http/router.ts`); handlers then get
+ * the same result from here, however often they ask.
  *
  * Content-Length is trusted only to refuse early; the stream is always counted, because a
- * chunked body has no length and a lying one must not make us buffer more than the limit.
+ * chunked body has no length and a lying one must not make us buffer more than the limit. Past
+ * the limit nothing more is read: the caller gets its 413 and that connection goes.
  */
 
-export const MAX_MARKETPLACE_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too_large" | "unreadable" };
 
-export async function readBodyText(request: Request, limit = MAX_MARKETPLACE_BODY_BYTES): Promise<BodyResult> {
+const reads = new WeakMap<Request, Promise<BodyResult>>();
+
+/** The body of `request`, read on the first call; every later call gets the same result. */
+export function readBodyText(request: Request): Promise<BodyResult> {
+  let read = reads.get(request);
+  if (!read) {
+    read = readOnce(request);
+    reads.set(request, read);
+  }
+  return read;
+}
+
+/** True when the body is over the limit: the one body problem every route answers, read or not. */
+export async function bodyTooLarge(request: Request): Promise<boolean> {
+  const body = await readBodyText(request);
+  return !body.ok && body.reason === "too_large";
+}
+
+async function readOnce(request: Request): Promise<BodyResult> {
   const declared = Number(request.headers.get("content-length") ?? "");
-  if (!request.headers.has("transfer-encoding") && Number.isFinite(declared) && declared > limit) {
-    await request.body?.cancel();
+  if (!request.headers.has("transfer-encoding") && Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
     return { ok: false, reason: "too_large" };
   }
   if (!request.body) return { ok: true, text: "" };
-  const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = request.body.getReader();
+  } catch {
+    return { ok: false, reason: "unreadable" };
+  }
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel();
-        return { ok: false, reason: "too_large" };
-      }
+      if (size > MAX_BODY_BYTES) return { ok: false, reason: "too_large" };
       chunks.push(value);
     }
   } catch {
     return { ok: false, reason: "unreadable" };
+  } finally {
+    reader.releaseLock();
   }
   const all = new Uint8Array(size);
   let offset = 0;

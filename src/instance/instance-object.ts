@@ -38,6 +38,7 @@ import {
   takeOverdue,
   type SendFailure,
 } from "./outbox";
+import { newDeliveryId } from "./keys";
 import { mergeRefsBounded } from "./refs-limits";
 import { migrateSchema, SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
@@ -118,7 +119,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const enabled = enabledConnectors(this.env);
     const forwardPersonal = forwardPersonalData(this.env);
     const eventId = crypto.randomUUID();
-    const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
+    const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, newDeliveryId()]));
 
     const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
       if (cmd.nonce) {

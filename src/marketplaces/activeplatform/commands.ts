@@ -23,15 +23,16 @@ import { sha256 } from "../../crypto/digest";
 import { canonicalJson } from "../../crypto/canonical-json";
 import { toHex } from "../../crypto/encoding";
 import { uuidFromHmacOf } from "../../crypto/uuid";
+import { instanceKeyOf } from "../../instance/keys";
 import type { EventRecord } from "../../instance/records";
 import { normalizeOwner } from "../../lifecycle/owner";
 import type { JsonObject, LifecycleAction, LifecycleCommand, Subject } from "../../lifecycle/types";
 import type { ApEvent } from "./paths";
 import type { PeriodUnit } from "./schemas";
 
-export const instanceKey = (externalId: string): string => `activeplatform:${externalId}`;
+export const instanceKey = (externalId: string): string => instanceKeyOf("activeplatform", externalId);
 /** Users live in their own objects; the key space is apart so a user id can never name a subscription. */
-export const userKey = (userId: string): string => `activeplatform-user:${userId}`;
+export const userKey = (userId: string): string => instanceKeyOf("activeplatform-user", userId);
 
 /** The query identity of a call; both are optional on every route (activeplatform.md §A.4). */
 export interface Caller {

@@ -2,18 +2,20 @@
  * @module marketplaces/activeplatform/handler
  * `POST /activeplatform/{ACTIVEPLATFORM_PATH_SECRET}/{subscription|user}/{event}`.
  *
- * Checks run cheapest and least revealing first, and nothing after a failed check runs:
- * path secret (constant time; a mismatch is the router's own 404, so the route cannot be told
- * apart from no route, and no Durable Object is touched), method, `ap_guid` allow-list, event
- * path (501 for one we do not implement), then the body: size, JSON, nesting depth, schema. Only then does a
- * Durable Object see the call. Every answer is logged once, without personal data.
+ * The body is read first, before any answer, whatever the method (see `http/body.ts`). Then the
+ * checks run cheapest and least revealing first, and nothing after a failed check runs: path
+ * secret (constant time; a mismatch gets the router's own no-such-route answer, so the route
+ * cannot be told apart from no route, and no Durable Object is touched), body size, method,
+ * `ap_guid` allow-list, event path (501 for one we do not implement), then the body's content:
+ * JSON, nesting depth, schema. Only then does a Durable Object see the call. Every answer is logged once,
+ * without personal data.
  */
 import type { Bindings } from "../../bindings";
 import { activePlatformConfig, ConfigError, type ActivePlatformConfig } from "../../config";
 import { timingSafeEqual } from "../../crypto/timing-safe";
-import { MAX_MARKETPLACE_BODY_BYTES, readBodyText } from "../../http/body";
-import { jsonError } from "../../http/json-error";
+import { MAX_BODY_BYTES, readBodyText, type BodyResult } from "../../http/body";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
+import { noSuchRoute } from "../../http/own-routes";
 import { normalizeOwner, sameOwner } from "../../lifecycle/owner";
 import type { JsonObject } from "../../lifecycle/types";
 import type { Caller } from "./commands";
@@ -36,12 +38,12 @@ export async function handleActivePlatform(request: Request, env: Bindings, _ctx
   const caller: Caller = { apGuid: url.searchParams.get("ap_guid"), resellerId: url.searchParams.get("reseller_id") };
   const event = eventForPath(rest);
   const log = (answer: Pick<ApAnswer, "status" | "outcome">, id?: string) => logCall(event, rest, caller, answer, id, started);
+  const text = await readBodyText(request);
 
   let config: ActivePlatformConfig;
   try {
     config = activePlatformConfig(env);
   } catch (err) {
-    await request.body?.cancel();
     if (!(err instanceof ConfigError)) throw err;
     const answer = taskError(STATUS.transient, err.message, "config_error");
     log(answer);
@@ -49,21 +51,19 @@ export async function handleActivePlatform(request: Request, env: Bindings, _ctx
   }
 
   if (!secret || !(await timingSafeEqual(secret, config.pathSecret))) {
-    // An unread POST body makes workerd drop the keep-alive connection.
-    await request.body?.cancel();
-    log({ status: STATUS.unknown, outcome: "not_found" });
-    return jsonError(404, "not_found", "no such route");
+    const answer = await noSuchRoute(request);
+    log({ status: answer.status, outcome: "not_found" });
+    return answer;
   }
 
   let answer: ApAnswer;
   let id: string | undefined;
   try {
-    const refusal = checkRequest(request, config, caller, event, rest);
+    const refusal = checkRequest(request, text, config, caller, event, rest);
     if (refusal) {
-      await request.body?.cancel();
       answer = refusal;
     } else {
-      const body = await readJsonBody(request);
+      const body = jsonBody(text);
       const parsed = parseBody(event!, body);
       if (!parsed.ok) throw new ApFault(STATUS.malformed, parsed.message, "malformed");
       const call = { event: event!, caller, body: parsed.body as JsonObject };
@@ -78,8 +78,10 @@ export async function handleActivePlatform(request: Request, env: Bindings, _ctx
   return apResponse(answer, answer.status === STATUS.method ? { Allow: "POST" } : {});
 }
 
-/** Method, allow-list, query sizes and event path: everything decided before the body is read. */
-function checkRequest(request: Request, config: ActivePlatformConfig, caller: Caller, event: ApEvent | null, rest: string): ApAnswer | null {
+/** Body size, method, allow-list, query sizes and event path: everything decided before the body is parsed. */
+function checkRequest(request: Request, text: BodyResult, config: ActivePlatformConfig, caller: Caller, event: ApEvent | null, rest: string): ApAnswer | null {
+  // Over the limit the rest of the body was never read: say so first, whatever else is wrong.
+  if (!text.ok && text.reason === "too_large") return taskError(STATUS.tooLarge, `request body too large (limit ${MAX_BODY_BYTES} bytes)`, "malformed");
   if (request.method !== "POST") return taskError(STATUS.method, `method ${clip(request.method, 16)} is not allowed; use POST`, "malformed");
   if (config.allowedApGuids.length > 0) {
     const guid = normalizeOwner(caller.apGuid);
@@ -94,12 +96,8 @@ function checkRequest(request: Request, config: ActivePlatformConfig, caller: Ca
   return null;
 }
 
-async function readJsonBody(request: Request): Promise<unknown> {
-  const text = await readBodyText(request);
-  if (!text.ok) {
-    if (text.reason === "too_large") throw new ApFault(STATUS.tooLarge, `request body too large (limit ${MAX_MARKETPLACE_BODY_BYTES} bytes)`, "malformed");
-    throw new ApFault(STATUS.malformed, "request body is not readable UTF-8", "malformed");
-  }
+function jsonBody(text: BodyResult): unknown {
+  if (!text.ok) throw new ApFault(STATUS.malformed, "request body is not readable UTF-8", "malformed");
   let json: unknown;
   try {
     json = JSON.parse(text.text);

@@ -9,13 +9,14 @@
  * changes on every retry and is never part of a key.
  */
 import { uuidFromDigestOf } from "../../crypto/uuid";
+import { instanceKeyOf } from "../../instance/keys";
 import type { JsonObject, LifecycleAction, LifecycleCommand } from "../../lifecycle/types";
 import { parseExpireTime } from "./schemas";
 
 export type Generation = "v1" | "v2";
 export type Params = Record<string, string>;
 
-export const instanceKey = (instanceId: string): string => `koogallery:${instanceId}`;
+export const instanceKey = (instanceId: string): string => instanceKeyOf("koogallery", instanceId);
 
 /**
  * The instance id for a new order: a UUID-shaped digest of the order keys, so every retry of the

@@ -5,7 +5,7 @@
  * resultCode and a resultMsg that names the problem without echoing secrets.
  */
 import type { KooGalleryConfig } from "../../config";
-import { readBodyText } from "../../http/body";
+import type { BodyResult } from "../../http/body";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../../http/json-depth";
 import type { JsonObject, NonceClaim } from "../../lifecycle/types";
 import type { Generation, Params } from "./commands";
@@ -50,9 +50,11 @@ export async function readV1Call(url: URL, config: KooGalleryConfig): Promise<Ko
   return { generation: "v1", activity, params, raw: { ...params }, marketTime: parseV1TimeStamp(params.timeStamp!)! };
 }
 
-/** `now` is read when the body has arrived: a body that trickles in must not extend the window. */
-export async function readV2Call(request: Request, url: URL, config: KooGalleryConfig, now: () => number = Date.now): Promise<KooGalleryCall> {
-  const body = await readBodyText(request);
+/**
+ * `body` is the request's, already read (every answer waits for the body, see `http/body.ts`);
+ * `nowMs` is when it had arrived: a body that trickles in must not extend the window.
+ */
+export async function readV2Call(request: Request, body: BodyResult, url: URL, config: KooGalleryConfig, nowMs: number): Promise<KooGalleryCall> {
   const signature = url.searchParams.get("signature") ?? "";
   const timestamp = url.searchParams.get("timestamp") ?? "";
   const nonce = url.searchParams.get("nonce") ?? "";
@@ -61,7 +63,7 @@ export async function readV2Call(request: Request, url: URL, config: KooGalleryC
   if (nonce.length > MAX_NONCE_LENGTH) throw auth("nonce too long");
   const timestampMs = parseV2Timestamp(timestamp);
   if (timestampMs === null) throw auth("timestamp is not a UNIX timestamp");
-  if (!isTimestampFresh(timestampMs, now(), config.timestampToleranceS)) throw auth("timestamp outside the allowed window");
+  if (!isTimestampFresh(timestampMs, nowMs, config.timestampToleranceS)) throw auth("timestamp outside the allowed window");
   if (!(await verifyV2Signature(config.accessKey, body.text, nonce, timestamp, signature))) throw auth("signature verification failed");
 
   const contentType = request.headers.get("content-type") ?? "";
