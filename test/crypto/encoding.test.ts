@@ -46,7 +46,7 @@ describe("base64 (RFC 4648 §10)", () => {
 });
 
 describe("toHex", () => {
-  const rows: Array<[string, Uint8Array, string]> = [
+  const rows: Array<[string, Uint8Array<ArrayBuffer>, string]> = [
     ["empty", new Uint8Array([]), ""],
     ["zero-padded lowercase", new Uint8Array([0, 1, 15, 16, 171, 255]), "00010f10abff"],
   ];
