@@ -21,4 +21,17 @@ export default tseslint.config(
       "@typescript-eslint/ban-ts-comment": ["error", { "ts-ignore": "allow-with-description" }],
     },
   },
+,
+  {
+    // The console runs in the browser.
+    files: ["public/**/*.js"],
+    languageOptions: {
+      globals: {
+        document: "readonly", window: "readonly", location: "readonly", sessionStorage: "readonly", localStorage: "readonly",
+        HTMLElement: "readonly", HTMLInputElement: "readonly", HTMLSelectElement: "readonly", HTMLTextAreaElement: "readonly",
+        HTMLDialogElement: "readonly", HTMLButtonElement: "readonly", HTMLFormElement: "readonly", FormData: "readonly",
+        SubmitEvent: "readonly", Node: "readonly",
+      },
+    },
+  },
 );

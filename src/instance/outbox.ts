@@ -54,7 +54,7 @@ export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord
 
 /** True when the connector already has a delivery in flight or in line for this instance. */
 export function hasOpenDelivery(sql: SqlStorage, connector: ConnectorName): boolean {
-  return sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status IN ('pending', 'waiting') LIMIT 1", connector).toArray().length > 0;
+  return hasOpen(openEntries(sql), connector);
 }
 
 /** A `pending` row is inserted because it is about to be sent: that send is counted here. */
@@ -74,24 +74,15 @@ export function insertDelivery(
  * caller to send once the transaction has committed.
  */
 export function promoteNext(sql: SqlStorage, connector: string, leaseUntil: number, at: string): string | null {
-  if (sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status = 'pending' LIMIT 1", connector).toArray().length > 0) return null;
-  const next = sql
-    .exec<Row>("SELECT delivery_id FROM deliveries WHERE connector = ? AND status = 'waiting' ORDER BY event_seq, delivery_id LIMIT 1", connector)
-    .toArray()[0];
-  if (!next) return null;
-  sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, unreported_sends = 1, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, next.delivery_id);
-  return String(next.delivery_id);
+  const next = nextInLine(openEntries(sql), connector);
+  if (next === null) return null;
+  sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, unreported_sends = 1, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, next);
+  return next;
 }
 
 /** Connectors with deliveries in line but none in flight: a repair for the alarm. */
 export function stalledConnectors(sql: SqlStorage): string[] {
-  return sql
-    .exec<Row>(
-      `SELECT DISTINCT connector FROM deliveries w WHERE status = 'waiting'
-       AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.connector = w.connector AND p.status = 'pending')`,
-    )
-    .toArray()
-    .map((r) => String(r.connector));
+  return stalled(openEntries(sql));
 }
 
 /**
@@ -184,8 +175,13 @@ export function deadLetterSummary(sql: SqlStorage, deliveryId: string): DeadLett
   };
 }
 
+/** Pending deliveries whose lease ran out (the pure rule over this table). */
+export function overdueDeliveries(sql: SqlStorage, nowMs: number): string[] {
+  return overdue(openEntries(sql), nowMs);
+}
+
 export function earliestLease(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
+  return earliestLeaseOf(openEntries(sql));
 }
 
 /**
@@ -209,3 +205,68 @@ export function supersedingDelivery(
 }
 
 export const isSettled = (status: string): boolean => status === "delivered" || status === "skipped" || status === "dead";
+
+// The rules themselves, pure, over the rows that can matter to them.
+
+/** What the ordering rules read of a delivery row. */
+export interface OutboxEntry {
+  deliveryId: string;
+  eventSeq: number;
+  connector: string;
+  status: string;
+  leaseUntil: number | null;
+}
+
+/** In flight (`pending`) or in line (`waiting`): either holds back a later delivery to the same connector. */
+export const isOpen = (status: string): boolean => status === "pending" || status === "waiting";
+
+/** Settled rows never take part in a decision below, so only open ones are read. */
+function openEntries(sql: SqlStorage): OutboxEntry[] {
+  return sql
+    .exec<Row>("SELECT delivery_id, event_seq, connector, status, lease_until FROM deliveries WHERE status IN ('pending', 'waiting')")
+    .toArray()
+    .map((r) => ({
+      deliveryId: String(r.delivery_id),
+      eventSeq: Number(r.event_seq),
+      connector: String(r.connector),
+      status: String(r.status),
+      leaseUntil: r.lease_until === null ? null : Number(r.lease_until),
+    }));
+}
+
+export function hasOpen(entries: readonly OutboxEntry[], connector: string): boolean {
+  return entries.some((e) => e.connector === connector && isOpen(e.status));
+}
+
+/**
+ * The delivery the connector sends next: none while one is in flight, else its waiting delivery
+ * of the earliest event (ties by id, so the choice never depends on row order).
+ */
+export function nextInLine(entries: readonly OutboxEntry[], connector: string): string | null {
+  let next: OutboxEntry | null = null;
+  for (const e of entries) {
+    if (e.connector !== connector) continue;
+    if (e.status === "pending") return null;
+    if (e.status !== "waiting") continue;
+    if (next === null || e.eventSeq < next.eventSeq || (e.eventSeq === next.eventSeq && e.deliveryId < next.deliveryId)) next = e;
+  }
+  return next?.deliveryId ?? null;
+}
+
+/** Connectors with a delivery waiting and none in flight, each once, in order of first appearance. */
+export function stalled(entries: readonly OutboxEntry[]): string[] {
+  const connectors = [...new Set(entries.filter((e) => e.status === "waiting").map((e) => e.connector))];
+  return connectors.filter((c) => !entries.some((e) => e.connector === c && e.status === "pending"));
+}
+
+/** In-flight deliveries whose lease has run out by `nowMs` (a lease ending exactly now has). */
+export function overdue(entries: readonly OutboxEntry[], nowMs: number): string[] {
+  return entries.filter((e) => e.status === "pending" && e.leaseUntil !== null && e.leaseUntil <= nowMs).map((e) => e.deliveryId);
+}
+
+/** When the alarm must next look: the earliest lease of a delivery in flight, or null when none is. */
+export function earliestLeaseOf(entries: readonly OutboxEntry[]): number | null {
+  let at: number | null = null;
+  for (const e of entries) if (e.status === "pending" && e.leaseUntil !== null && (at === null || e.leaseUntil < at)) at = e.leaseUntil;
+  return at;
+}
