@@ -17,7 +17,7 @@ describe("connectorReacts", () => {
     ["instance.renewed", true, false, true],
     ["instance.updated", true, false, false],
     ["instance.suspended", true, false, false],
-    ["instance.resumed", true, false, false],
+    ["instance.resumed", true, false, true],
     ["instance.expired", true, true, true],
     ["instance.released", true, false, true],
     ["user.created", true, false, false],

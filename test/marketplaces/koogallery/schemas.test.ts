@@ -86,7 +86,7 @@ describe("describeIssue", () => {
   });
 
   it("names a V1 parameter the same way", () => {
-    expect(parse(v1Schemas.expireInstance, { activity: "expireInstance", timeStamp: "20250101040000123", instanceId: "I-1" })).toBe("missing parameter: orderId");
+    expect(parse(v1Schemas.expireInstance, { activity: "expireInstance", timeStamp: "20250101040000123" })).toBe("missing parameter: instanceId");
     expect(parse(v1Schemas.expireInstance, { activity: "expireInstance", timeStamp: "2025", instanceId: "I-1", orderId: "O-1" })).toMatch(
       /^invalid parameter timeStamp: must be yyyyMMddHHmmssSSS$/,
     );
