@@ -118,7 +118,7 @@ async function safely(run: () => Promise<ReplayOutcome>): Promise<ReplayOutcome 
   try {
     return await run();
   } catch (err) {
-    console.error(JSON.stringify({ msg: "admin replay failed", error: err instanceof Error ? err.message : String(err) }));
+    console.error({ msg: "admin replay failed", error: err instanceof Error ? err.message : String(err) });
     return { kind: "failed" };
   }
 }

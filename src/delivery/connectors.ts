@@ -22,6 +22,10 @@ const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings) => Prom
 
 export type DeliveryVerdict = AttemptOutcome | { kind: "skipped"; reason: string };
 
+/** Reasons of transient verdicts that never reached the partner (the circuit breaker ignores them). */
+export const REASON_REFS_WAIT = "waiting for instance refs";
+export const REASON_UNEXPECTED = "unexpected error";
+
 export async function runDelivery(message: DeliveryMessage, env: Bindings): Promise<DeliveryVerdict> {
   const { connector, event } = message;
   if (!connectorReacts(connector, event.type)) return { kind: "skipped", reason: `${connector} does not react to ${event.type}` };
@@ -34,7 +38,7 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings): Prom
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {
       const waitedMs = Date.now() - Date.parse(event.occurredAt);
-      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `waiting for instance refs: ${missing.join(", ")}` };
+      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `${REASON_REFS_WAIT}: ${missing.join(", ")}` };
       return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
     }
   }
@@ -43,6 +47,6 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings): Prom
   } catch (err) {
     // A setting the operator must fix: dead-letter now, replay after the fix.
     if (err instanceof ConfigError) return { kind: "permanent", excerpt: "", reason: err.message };
-    return { kind: "transient", excerpt: "", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: "transient", excerpt: "", reason: `${REASON_UNEXPECTED}: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

@@ -29,6 +29,11 @@ import {
 } from "./outbox";
 import { SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, readInstance, writeInstance } from "./store";
+import { hasRelayTable, relayStagedOpsEvents, RELAY_RETRY_MS } from "../ops/relay";
+import { project } from "../projection/project";
+import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection } from "../projection/types";
+import { markReplayedDead, stageDeliveryOpsEvents } from "./ops-hooks";
+import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
 import {
   deliveryFromRow,
   eventFromRow,
@@ -93,7 +98,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const eventId = crypto.randomUUID();
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
-    const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
+    const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[]; projected?: DeliveryProjection[] } => {
       if (cmd.nonce && !claimNonce(this.#ensureSchema(), cmd.nonce.value, cmd.nonce.expiresAtMs, now.getTime())) {
         return { outcome: "rejected", reason: "replayed_nonce", message: "nonce already used" };
       }
@@ -129,10 +134,16 @@ export class InstanceObject extends DurableObject<Bindings> {
       const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
+      const projected: DeliveryProjection[] = [];
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
       for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
+        const skipped = plan.status === "skipped";
+        projected.push({
+          deliveryId, instanceKey: next.key, connector: plan.connector, eventType: type, status: skipped ? "skipped" : searchStatus("pending", 0),
+          attempts: 0, reason: skipped ? plan.reason : null, createdAt: stamp, updatedAt: stamp, ...(skipped ? { countAs: "skipped" as const } : {}),
+        });
         if (plan.status === "skipped") {
           insertDelivery(this.#sql, { ...common, status: "skipped", reason: plan.reason, leaseUntil: null });
         } else if (hasOpenDelivery(this.#sql, plan.connector)) {
@@ -144,12 +155,16 @@ export class InstanceObject extends DurableObject<Bindings> {
         }
       }
       if (queued.length > 0) this.#rescheduleAlarm();
-      return { outcome: "applied", answer: cmd.answer, instance: next, queued };
+      return { outcome: "applied", answer: cmd.answer, instance: next, queued, projected };
     });
 
     if (result.outcome === "applied" && result.queued && result.queued.length > 0) {
       // Answer the marketplace now; the lease alarm covers a send that fails or never finishes.
       this.ctx.waitUntil(this.#send(result.queued));
+    }
+    if (result.outcome === "applied") {
+      // The operations index, also after the answer: a projection, rebuildable from this object.
+      this.ctx.waitUntil(project(this.env, { instances: [instanceProjection(result.instance)], deliveries: result.projected ?? [] }));
     }
     if (result.outcome === "applied") return { outcome: result.outcome, answer: result.answer, instance: result.instance };
     return result;
@@ -186,6 +201,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       updatedAt: new Date().toISOString(),
     };
     writeInstance(this.#sql, next);
+    this.ctx.waitUntil(project(this.env, { instances: [instanceProjection(next)] }));
     return next;
   }
 
@@ -197,6 +213,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (delivery.status === "delivered") return delivery;
     const now = Date.now();
     let promoted: string | null = null;
+    let staged = false;
     const n = delivery.attempts + 1;
     const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
     const status = report.result === "retrying" ? "pending" : report.result;
@@ -218,9 +235,11 @@ export class InstanceObject extends DurableObject<Bindings> {
         }
       }
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status, attempts: n, reason: report.reason ?? null }, now);
       this.#rescheduleAlarm();
     });
     await this.#sendIds(promoted ? [promoted] : []);
+    if (staged) await this.#relayOps();
     return getDelivery(this.#sql, report.deliveryId);
   }
 
@@ -230,14 +249,17 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!delivery) return null;
     if (delivery.status !== "pending") return delivery;
     const now = Date.now();
+    let staged = false;
     const promoted = this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
       const next = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status: "dead", attempts: delivery.attempts, reason }, now);
       this.#rescheduleAlarm();
       return next;
     });
     await this.#sendIds(promoted ? [promoted] : []);
-    return { ...delivery, status: "dead", reason, leaseUntil: null };
+    if (staged) await this.#relayOps();
+    return { ...delivery, status: "dead", reason, leaseUntil: null, updatedAt: new Date(now).toISOString() };
   }
 
   /**
@@ -257,11 +279,14 @@ export class InstanceObject extends DurableObject<Bindings> {
     const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
     this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
+      if (delivery.status === "dead") markReplayedDead(this.#sql, this.env, deliveryId);
       this.#rescheduleAlarm();
     });
     const message = messageFor(this.#sql, deliveryId);
     if (message) await this.env.DELIVERIES.send(message);
-    return { replayed: true, delivery: getDelivery(this.#sql, deliveryId) };
+    const replayed = getDelivery(this.#sql, deliveryId);
+    if (replayed && message) this.ctx.waitUntil(project(this.env, { deliveries: [deliveryProjection(replayed, message.instanceKey, message.event.type)] }));
+    return { replayed: true, delivery: replayed };
   }
 
   /** The queue messages of every delivery not yet settled (the outbox as it stands). */
@@ -280,14 +305,70 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!this.#hasSchema) return;
     const now = Date.now();
     const leaseUntil = now + DELIVERY_LEASE_MS;
+    let rechecked: string[] = [];
     const ids = this.#transaction(() => {
       const overdue = overdueDeliveries(this.#sql, now);
       for (const id of overdue) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", leaseUntil, id);
+      rechecked = overdueParked(this.#sql, now);
+      unpark(this.#sql, rechecked, leaseUntil, new Date(now).toISOString());
       const unstuck = stalledConnectors(this.#sql).map((c) => promoteNext(this.#sql, c, leaseUntil, new Date(now).toISOString()));
       return [...overdue, ...unstuck.filter((id): id is string => id !== null)];
     });
     await this.#sendIds(ids);
+    await this.#sendWoken(rechecked);
+    if (hasRelayTable(this.#sql)) await this.#relayOps();
     this.#rescheduleAlarm();
+  }
+
+  /**
+   * The consumer found this delivery's partner paused: hold it here, without spending an attempt,
+   * until the connector's gate wakes it. If the gate says the partner is no longer paused (it
+   * resumed in between), it goes out again at once.
+   */
+  async park(deliveryId: string): Promise<{ parked: boolean }> {
+    const delivery = this.#hasSchema ? getDelivery(this.#sql, deliveryId) : null;
+    const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+    if (!delivery || !instance) return { parked: false };
+    const now = Date.now();
+    const parked = this.#transaction(() => {
+      const done = parkDelivery(this.#sql, deliveryId, now + PARKED_RECHECK_MS, new Date(now).toISOString());
+      if (done) this.#rescheduleAlarm();
+      return done;
+    });
+    if (!parked) return { parked: false };
+    const connector = delivery.connector as ConnectorName;
+    const gate = this.env.CONNECTOR_GATES.get(this.env.CONNECTOR_GATES.idFromName(connector));
+    const { paused } = (await gate.registerParked(connector, instance.key)) as { paused: boolean };
+    if (!paused) await this.wakeParked(connector);
+    return { parked: paused };
+  }
+
+  /** Puts this connector's parked delivery back on the queue (the gate resumed, or chose it as a probe). Returns its id. */
+  async wakeParked(connector: string): Promise<string | null> {
+    if (!this.#hasSchema) return null;
+    const now = Date.now();
+    const ids = this.#transaction(() => {
+      const parked = parkedFor(this.#sql, connector);
+      unpark(this.#sql, parked, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      if (parked.length > 0) this.#rescheduleAlarm();
+      return parked;
+    });
+    await this.#sendWoken(ids);
+    return ids[0] ?? null;
+  }
+
+  async #sendWoken(ids: string[]): Promise<void> {
+    const messages = ids.map((id) => wokenMessage(this.#sql, id)).filter((m): m is DeliveryMessage => m !== null);
+    if (messages.length > 0) await this.#send(messages);
+  }
+
+  /** Hands staged operational events on; what cannot go now is tried again by the alarm. */
+  async #relayOps(): Promise<void> {
+    if (await relayStagedOpsEvents(this.#sql, this.env)) return;
+    const at = Date.now() + RELAY_RETRY_MS;
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    void this.ctx.storage.setAlarm(at);
+    this.#alarmAt = at;
   }
 
   async #sendIds(ids: string[]): Promise<void> {
@@ -301,7 +382,7 @@ export class InstanceObject extends DurableObject<Bindings> {
         await this.env.DELIVERIES.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
       }
     } catch (err) {
-      console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
+      console.error({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) });
       // Shorten the lease so the alarm picks these up at its next run instead of after a whole lease.
       const retryAt = Date.now() + SEND_RETRY_MS;
       this.#transaction(() => {

@@ -6,8 +6,9 @@
  * Per connector, at most one delivery of an instance is in flight (`pending`, with a lease); the
  * later ones are `waiting` and are queued when the one before them settles (delivered, skipped
  * or dead). Without this a partner could see a release before the renewal that preceded it: the
- * queue does not keep order, and retries reorder further. All functions run inside the caller's
- * transaction.
+ * queue does not keep order, and retries reorder further. A `parked` delivery (its partner is
+ * paused, `instance/parking.ts`) still holds the in-flight place. All functions run inside the
+ * caller's transaction.
  */
 import type { ConnectorName } from "../config";
 import { deliveryFromRow, type DeliveryRecord, type DeliveryStatus, type Row } from "./records";
@@ -22,7 +23,7 @@ export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord
 
 /** True when the connector already has a delivery in flight or in line for this instance. */
 export function hasOpenDelivery(sql: SqlStorage, connector: ConnectorName): boolean {
-  return sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status IN ('pending', 'waiting') LIMIT 1", connector).toArray().length > 0;
+  return sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status IN ('pending', 'waiting', 'parked') LIMIT 1", connector).toArray().length > 0;
 }
 
 export function insertDelivery(
@@ -41,7 +42,7 @@ export function insertDelivery(
  * caller to send once the transaction has committed.
  */
 export function promoteNext(sql: SqlStorage, connector: string, leaseUntil: number, at: string): string | null {
-  if (sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status = 'pending' LIMIT 1", connector).toArray().length > 0) return null;
+  if (sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND status IN ('pending', 'parked') LIMIT 1", connector).toArray().length > 0) return null;
   const next = sql
     .exec<Row>("SELECT delivery_id FROM deliveries WHERE connector = ? AND status = 'waiting' ORDER BY event_seq, delivery_id LIMIT 1", connector)
     .toArray()[0];
@@ -55,7 +56,7 @@ export function stalledConnectors(sql: SqlStorage): string[] {
   return sql
     .exec<Row>(
       `SELECT DISTINCT connector FROM deliveries w WHERE status = 'waiting'
-       AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.connector = w.connector AND p.status = 'pending')`,
+       AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.connector = w.connector AND p.status IN ('pending', 'parked'))`,
     )
     .toArray()
     .map((r) => String(r.connector));
@@ -69,7 +70,7 @@ export function overdueDeliveries(sql: SqlStorage, nowMs: number): string[] {
 }
 
 export function earliestLease(sql: SqlStorage): number | null {
-  return sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status = 'pending'").one().at;
+  return sql.exec<{ at: number | null }>("SELECT MIN(lease_until) AS at FROM deliveries WHERE status IN ('pending', 'parked')").one().at;
 }
 
 export const isSettled = (status: string): boolean => status === "delivered" || status === "skipped" || status === "dead";

@@ -54,20 +54,21 @@ async function readCall(request: Request, url: URL, config: KooGalleryConfig, no
 function faultBody(err: unknown) {
   if (err instanceof KooGalleryFault) return answerBody(err.resultCode, err.message);
   if (err instanceof ConfigError) return answerBody(RESULT.internalError, err.message);
-  console.error(JSON.stringify({ msg: "koogallery call failed", error: err instanceof Error ? err.message : String(err) }));
+  console.error({ msg: "koogallery call failed", error: err instanceof Error ? err.message : String(err) });
   return answerBody(RESULT.internalError, "internal error; KooGallery may retry");
 }
 
 function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number): void {
-  console.log(
-    JSON.stringify({
-      route: "koogallery",
-      generation: call?.generation,
-      activity: call?.activity ?? url.searchParams.get("activity") ?? undefined,
-      instanceId: call?.params.instanceId,
-      orderId: call?.params.orderId,
-      resultCode,
-      ms: Date.now() - started,
-    }),
-  );
+  const instanceId = call?.params.instanceId;
+  // An object, not a JSON string: Workers Logs indexes its fields.
+  console.log({
+    route: "koogallery",
+    generation: call?.generation,
+    activity: call?.activity ?? url.searchParams.get("activity") ?? undefined,
+    instance: instanceId && !instanceId.includes(",") ? `koogallery:${instanceId}` : undefined,
+    instanceId,
+    orderId: call?.params.orderId,
+    resultCode,
+    ms: Date.now() - started,
+  });
 }
