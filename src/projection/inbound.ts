@@ -30,6 +30,11 @@ export function countInbound(env: Bindings, route: string, result: string, nowMs
   return flushing;
 }
 
+/** Settles when this isolate's pending tally has been written (for tests: counts of earlier calls are in). */
+export function inboundFlushed(): Promise<void> {
+  return flushing ?? Promise.resolve();
+}
+
 async function flushLater(env: Bindings): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, FLUSH_AFTER_MS));
   const counts = [...tally.values()];
