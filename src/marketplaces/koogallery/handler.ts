@@ -30,7 +30,7 @@ export async function handleKooGallery(request: Request, env: Bindings, ctx: Exe
   } catch (err) {
     body = faultBody(err);
   }
-  log(call, url, body.resultCode, started);
+  log(call, url, body.resultCode, started, typeof body.instanceId === "string" ? body.instanceId : undefined);
   return kooGalleryResponse(config.accessKey, body);
 }
 
@@ -58,8 +58,9 @@ function faultBody(err: unknown) {
   return answerBody(RESULT.internalError, "internal error; KooGallery may retry");
 }
 
-function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number): void {
-  const instanceId = call?.params.instanceId;
+/** `createdId`: the id the gateway answered newInstance with (the call itself names none). */
+function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number, createdId?: string): void {
+  const instanceId = call?.params.instanceId ?? createdId;
   // An object, not a JSON string: Workers Logs indexes its fields.
   console.log({
     route: "koogallery",
