@@ -46,7 +46,8 @@ export async function admission(env: Bindings, delivery: DeliveryMessage): Promi
  */
 export async function pausedAfterFailure(env: Bindings, delivery: DeliveryMessage, verdict: DeliveryVerdict): Promise<boolean> {
   if (verdict.kind === "delivered" || verdict.kind === "skipped") return false;
-  const outcome: GateOutcome = { deliveryId: delivery.deliveryId, ok: false, counts: isPartnerFailure(verdict), reason: verdict.reason };
+  const answered = verdict.kind === "permanent" && verdict.status !== undefined;
+  const outcome: GateOutcome = { deliveryId: delivery.deliveryId, ok: false, counts: isPartnerFailure(verdict), answered, reason: verdict.reason };
   try {
     const { paused } = (await connectorGate(env, delivery.connector).report(delivery.connector, [outcome])) as { paused: boolean };
     if (paused) admitted.delete(delivery.connector);

@@ -35,8 +35,9 @@
  *   (15 minutes). The oldest parked instance is probed first, and a failed probe goes to the back
  *   of the line, so one bad delivery cannot keep the partner closed.
  * - A probe unanswered for {@link PROBE_TIMEOUT_MS} is given up and another one chosen.
- * - Closed again by the first success (a probe's, or any delivery's), which resumes the partner:
- *   parked deliveries are re-queued in each instance's order.
+ * - Closed again by the first answer from the partner (a probe's success, or a refusal of that one
+ *   delivery with an HTTP status, which proves the partner is up), which resumes it: parked
+ *   deliveries are re-queued in each instance's order.
  *
  * Cost of an outage: the attempts that trip the breaker (about 10, plus those already in flight),
  * then one probe at 1, 3, 7, 15 and 30 minutes and every 15 minutes after: 7 calls in the first

@@ -58,6 +58,8 @@ export interface GateOutcome {
   ok: boolean;
   /** False for failures that say nothing about the partner's health (see breaker.ts). */
   counts: boolean;
+  /** The partner answered, refusing this one delivery (a permanent failure with an HTTP status): it is up. */
+  answered?: boolean;
   reason?: string;
 }
 
@@ -127,6 +129,8 @@ export class ConnectorGate extends DurableObject<Bindings> {
           continue;
         }
         s = { ...s, lastFailureMs: now, lastFailureReason: (o.reason ?? "failed").slice(0, 300) };
+        // A partner that answers, even with a refusal of this delivery, is reachable again.
+        if (o.answered && s.pausedBy === "breaker") s = this.#close(s, now, events);
         if (!o.counts) continue;
         attempts++;
         failures++;

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Bindings } from "../../src/bindings";
+import { forgetAdmissions } from "../../src/gate/admission";
 import { CONSECUTIVE_FAILURES } from "../../src/gate/breaker";
 import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/message";
 import { MAX_ATTEMPTS } from "../../src/delivery/retry-policy";
@@ -14,7 +15,7 @@ import worker from "../../src/index";
 import type { InstanceObject } from "../../src/instance/instance-object";
 import type { DeliveryRecord } from "../../src/instance/records";
 import { call } from "../admin/support";
-import { gateView, probeNow, resetGates } from "../support/gates";
+import { gateFor, gateView, probeNow, resetGates } from "../support/gates";
 import { details } from "../support/instances";
 import { expectSigned, newInstanceV1, unique, v1 } from "../support/koogallery";
 import { pendingMessages, setQueue, stubFor } from "../support/outbox";
@@ -204,5 +205,28 @@ describe("the circuit breaker", () => {
     expect(vendorTypesReceived(instances[0]!.instanceId)).toEqual(["instance.provisioned", "instance.expired", "instance.released"]);
     // Recovery cost: one successful probe, then the other two expiries and the release.
     expect(vendorCalls() - before).toBe(CONSECUTIVE_FAILURES + PROBES + 4);
+  });
+
+  it("a probe the partner refuses for that delivery alone closes the breaker (the partner answers) and the delivery dies on its own merits", async () => {
+    const { key, instanceId, orderId } = await provisioned();
+    await setQueue(key, "lose");
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    // Open the breaker as eight timeouts of two deliveries would.
+    const failures = Array.from({ length: CONSECUTIVE_FAILURES }, (_, n) => ({ deliveryId: `dlv_other${n % 2}`, ok: false, counts: true, reason: "timeout" }));
+    await gateFor("vendor").report("vendor", failures);
+    expect((await gateView("vendor")).pause?.by).toBe("breaker");
+    // Those failures did not pass through this isolate's consumer: its "not paused" would last up to 5 s.
+    forgetAdmissions();
+    const expiry = (await vendorMessage(key))!;
+    expect((await consume(expiry, 1)).deadLetters).toEqual([]);
+    expect((await vendorDeliveries(key)).at(-1)!.status).toBe("parked");
+
+    partners.fail("vendor", 1, 422);
+    await probeNow("vendor");
+    const probe = (await vendorMessage(key))!;
+    const { deadLetters } = await consume(probe, 1);
+    expect((await gateView("vendor")).paused).toBe(false);
+    expect(deadLetters).toHaveLength(1);
+    expect((await vendorDeliveries(key)).at(-1)).toMatchObject({ status: "dead", attempts: 1 });
   });
 });
