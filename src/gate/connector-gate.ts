@@ -223,14 +223,18 @@ export class ConnectorGate extends DurableObject<Bindings> {
     const relayed = await this.#relay();
     const now = Date.now();
     const s = readState(this.#sql);
-    let more = false;
-    if (s.pausedBy === null) more = await this.#drain();
+    let drain: "done" | "more" | "retry" = "done";
+    if (s.pausedBy === null) drain = await this.#drain();
     else if (s.pausedBy === "breaker") await this.#probe(s, now);
-    this.#scheduleAlarm(readState(this.#sql), Date.now(), { relayPending: !relayed, drainPending: more });
+    const after = Date.now();
+    this.#scheduleAlarm(readState(this.#sql), after, { relayPending: !relayed, drainPending: drain === "more" });
+    // An instance that could not be reached is tried again a little later, not in a tight loop.
+    if (drain === "retry") void this.ctx.storage.setAlarm(Math.min((await this.ctx.storage.getAlarm()) ?? Infinity, after + RELAY_RETRY_MS));
   }
 
-  /** Wakes up to one batch of parked instances; true when more remain. */
-  async #drain(): Promise<boolean> {
+  /** Wakes up to one batch of parked instances: "more" when others are waiting, "retry" when some could not be woken. */
+  async #drain(): Promise<"done" | "more" | "retry"> {
+    let failed = false;
     const keys = oldestParked(this.#sql, DRAIN_BATCH);
     for (let i = 0; i < keys.length; i += DRAIN_CONCURRENCY) {
       await Promise.all(
@@ -240,12 +244,14 @@ export class ConnectorGate extends DurableObject<Bindings> {
             unpark(this.#sql, key);
           } catch (err) {
             // Left in place: the next run tries again.
+            failed = true;
             console.error({ msg: "waking a parked instance failed", connector: this.#name, instance: key, error: err instanceof Error ? err.message : String(err) });
           }
         }),
       );
     }
-    return keys.length === DRAIN_BATCH;
+    if (failed) return "retry";
+    return parkedCount(this.#sql) > 0 ? "more" : "done";
   }
 
   async #probe(s: GateState, now: number): Promise<void> {
