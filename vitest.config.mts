@@ -57,6 +57,8 @@ export default defineConfig({
                 MOR_USERNAME: "admin",
                 MOR_API_SECRET: "mor-test-secret",
                 MOR_DELETE_ACTION: "1",
+                OPS_WEBHOOK_URL: "https://ops.test/ops",
+                OPS_WEBHOOK_SECRET: "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3",
               },
             },
           }),

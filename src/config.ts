@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { Bindings } from "./bindings";
+import { outboundUrl } from "./outbound-url";
 
 export class ConfigError extends Error {
   constructor(
@@ -161,6 +162,23 @@ export function morConfig(env: Bindings): MorConfig {
   };
 }
 
+export interface OpsConfig {
+  url: string;
+  secret: string;
+}
+
+/** Operational events are on when OPS_WEBHOOK_URL is set; the secret is checked when they are sent. */
+export function opsEnabled(env: Bindings): boolean {
+  return trimmed(env.OPS_WEBHOOK_URL) !== "";
+}
+
+export function opsConfig(env: Bindings): OpsConfig {
+  const url = parsed(env, "OPS_WEBHOOK_URL", outboundUrl, "");
+  const secret = required(env, "OPS_WEBHOOK_SECRET");
+  if (!/^whsec_[A-Za-z0-9+/]+=*$/.test(secret)) throw new ConfigError("OPS_WEBHOOK_SECRET", "must be whsec_ followed by base64");
+  return { url, secret };
+}
+
 /** Every configuration problem, for /healthz. Messages name settings only. */
 export function configProblems(env: Bindings): string[] {
   const checks: Array<() => unknown> = [
@@ -173,6 +191,7 @@ export function configProblems(env: Bindings): string[] {
   if (enabled.includes("vendor")) checks.push(() => vendorConfig(env));
   if (enabled.includes("koodrive")) checks.push(() => kooDriveConfig(env));
   if (enabled.includes("mor")) checks.push(() => morConfig(env));
+  if (opsEnabled(env)) checks.push(() => opsConfig(env));
   const problems: string[] = [];
   for (const check of checks) {
     try {

@@ -25,6 +25,7 @@ import {
   putInstanceRefs,
   type AdminRequest,
 } from "./routes";
+import { getStats, listConnectors, pauseConnector, rebuildIndex, resumeConnector, searchDeliveries, searchInstances } from "./operations-routes";
 
 type Method = "GET" | "PUT" | "POST";
 type Handle = (req: AdminRequest) => Promise<Response> | Response;
@@ -40,12 +41,19 @@ const path = (template: string): RegExp => new RegExp(`^${template.replace(/\{(\
 /** The same templates as the OpenAPI document; test/admin/openapi.test.ts sends a request to each documented operation. */
 export const ADMIN_ROUTES: readonly Route[] = [
   { pattern: path("/admin/openapi.json"), methods: { GET: getOpenApi } },
+  { pattern: path("/admin/instances"), methods: { GET: searchInstances } },
   { pattern: path("/admin/instances/{key}"), methods: { GET: getInstance } },
   { pattern: path("/admin/instances/{key}/refs"), methods: { PUT: putInstanceRefs } },
   { pattern: path("/admin/instances/{key}/replay"), methods: { POST: postInstanceReplay } },
   { pattern: path("/admin/dead-letters"), methods: { GET: listDeadLetterPage } },
   { pattern: path("/admin/dead-letters/replay"), methods: { POST: postDeadLetterReplay } },
   { pattern: path("/admin/deliveries/{deliveryId}/replay"), methods: { POST: postDeliveryReplay } },
+  { pattern: path("/admin/deliveries"), methods: { GET: searchDeliveries } },
+  { pattern: path("/admin/connectors"), methods: { GET: listConnectors } },
+  { pattern: path("/admin/connectors/{name}/pause"), methods: { POST: pauseConnector } },
+  { pattern: path("/admin/connectors/{name}/resume"), methods: { POST: resumeConnector } },
+  { pattern: path("/admin/stats"), methods: { GET: getStats } },
+  { pattern: path("/admin/index/rebuild"), methods: { POST: rebuildIndex } },
 ];
 
 export async function handleAdmin(request: Request, env: Bindings, _ctx?: ExecutionContext): Promise<Response> {
@@ -87,7 +95,7 @@ function failure(err: unknown): Response {
   if (err instanceof AdminError) return jsonError(err.status, err.code, err.message, err.headers);
   // A setting the route needs (FORWARD_PERSONAL_DATA) is malformed: say which, show nothing.
   if (err instanceof ConfigError) return jsonError(503, "config_error", err.message);
-  console.error(JSON.stringify({ msg: "admin route failed", error: describe(err) }));
+  console.error({ msg: "admin route failed", error: describe(err) });
   return jsonError(500, "internal_error", "internal error");
 }
 

@@ -25,6 +25,20 @@ import {
   ReplayQuery,
   ReplayResponse,
 } from "./schemas";
+import {
+  ConnectorPath,
+  ConnectorResponse,
+  ConnectorsResponse,
+  DeliverySearchPage,
+  DeliverySearchQuery,
+  InstanceSearchPage,
+  InstanceSearchQuery,
+  PauseRequest,
+  RebuildRequest,
+  RebuildResponse,
+  StatsQuery,
+  StatsResponse,
+} from "./operations-schemas";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 const error = (description: string) => ({ description, content: json(ErrorBody) });
@@ -51,7 +65,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
       title: "lifecycle-gateway admin API",
       version: VERSION,
       description:
-        "Operator endpoints of the lifecycle gateway: instance state and history, partner refs, dead letters and replay. " +
+        "Operator endpoints of the lifecycle gateway: instance state and history, partner refs, dead letters and replay, " +
+        "connectors (pause, resume, circuit breaker), search and figures. " +
         "Buyer personal data from marketplace payloads is shown only when FORWARD_PERSONAL_DATA=true; secrets never.",
     },
     servers: [{ url: "/", description: "The gateway itself" }],
@@ -64,9 +79,87 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
     tags: [
       { name: "instances", description: "Per-instance state, history and refs" },
       { name: "deliveries", description: "Dead letters and replay" },
+      { name: "operations", description: "Connectors, search, figures (search and figures are a projection that may lag by seconds)" },
       { name: "meta", description: "This document" },
     ],
     paths: {
+      "/admin/instances": {
+        get: {
+          operationId: "searchInstances",
+          tags: ["operations", "instances"],
+          summary: "Find instances by state, source and time of last change, newest first",
+          requestParams: { query: InstanceSearchQuery },
+          responses: { "200": { description: "One page", content: json(InstanceSearchPage) }, "400": INVALID, ...COMMON },
+        },
+      },
+      "/admin/deliveries": {
+        get: {
+          operationId: "searchDeliveries",
+          tags: ["operations", "deliveries"],
+          summary: "Find deliveries by status and connector, newest first",
+          requestParams: { query: DeliverySearchQuery },
+          responses: { "200": { description: "One page", content: json(DeliverySearchPage) }, "400": INVALID, ...COMMON },
+        },
+      },
+      "/admin/connectors": {
+        get: {
+          operationId: "listConnectors",
+          tags: ["operations"],
+          summary: "Each partner connector: enabled, paused (why, since when, by whom), breaker, recent outcomes, last success and failure",
+          responses: { "200": { description: "The connectors and the operational-events endpoint", content: json(ConnectorsResponse) }, ...COMMON },
+        },
+      },
+      "/admin/connectors/{name}/pause": {
+        post: {
+          operationId: "pauseConnector",
+          tags: ["operations"],
+          summary: "Stop sending to a partner; its deliveries wait in each instance's order and spend no attempts",
+          description: "Holds everywhere within seconds. Announced as a `connector.paused` operational event. Pausing a paused connector changes nothing.",
+          requestParams: { path: ConnectorPath },
+          requestBody: { required: false, content: json(PauseRequest) },
+          responses: {
+            "200": { description: "The connector, paused", content: json(ConnectorResponse) },
+            "400": INVALID,
+            "404": error("No such connector (vendor, koodrive, mor)"),
+            ...COMMON,
+          },
+        },
+      },
+      "/admin/connectors/{name}/resume": {
+        post: {
+          operationId: "resumeConnector",
+          tags: ["operations"],
+          summary: "Send to a partner again; waiting deliveries go out in each instance's order",
+          description: "Also ends a pause by the circuit breaker. Announced as a `connector.resumed` operational event.",
+          requestParams: { path: ConnectorPath },
+          requestBody: { required: false, content: json(PauseRequest) },
+          responses: {
+            "200": { description: "The connector, resumed", content: json(ConnectorResponse) },
+            "400": INVALID,
+            "404": error("No such connector (vendor, koodrive, mor)"),
+            ...COMMON,
+          },
+        },
+      },
+      "/admin/stats": {
+        get: {
+          operationId: "getStats",
+          tags: ["operations"],
+          summary: "Inbound calls by route and result, delivery attempts by connector and outcome, over a window",
+          requestParams: { query: StatsQuery },
+          responses: { "200": { description: "The figures", content: json(StatsResponse) }, "400": INVALID, ...COMMON },
+        },
+      },
+      "/admin/index/rebuild": {
+        post: {
+          operationId: "rebuildIndex",
+          tags: ["operations"],
+          summary: "Re-project instances (and their deliveries) from their objects into the search index",
+          description: "For an index that was lost or lags. Figures are not recounted.",
+          requestBody: { required: true, content: json(RebuildRequest) },
+          responses: { "200": { description: "What was re-projected", content: json(RebuildResponse) }, "400": INVALID, ...COMMON },
+        },
+      },
       "/admin/instances/{key}": {
         get: {
           operationId: "getInstance",

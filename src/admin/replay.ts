@@ -179,7 +179,7 @@ async function safely(run: () => Promise<Map<string, ReplayOutcome>>): Promise<{
   try {
     return { kind: "done", outcomes: await run() };
   } catch (err) {
-    console.error(JSON.stringify({ msg: "admin replay failed", error: err instanceof Error ? err.message : String(err) }));
+    console.error({ msg: "admin replay failed", error: err instanceof Error ? err.message : String(err) });
     return { kind: "failed" };
   }
 }

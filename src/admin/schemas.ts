@@ -114,8 +114,10 @@ export const DeliveryView = z
     deliveryId: DeliveryId,
     eventSeq: z.number().int(),
     connector: z.string(),
-    status: z.enum(["pending", "waiting", "delivered", "skipped", "dead"]).meta({
-      description: "pending: queued or retrying; waiting: behind an earlier delivery of this instance to the same partner; delivered; skipped (reason says why); dead: dead-lettered, replayable.",
+    status: z.enum(["pending", "waiting", "parked", "delivered", "skipped", "dead"]).meta({
+      description:
+        "pending: queued or retrying; waiting: behind an earlier delivery of this instance to the same partner; parked: its partner is paused " +
+        "(it spends no attempts and goes out when the partner resumes); delivered; skipped (reason says why); dead: dead-lettered, replayable.",
     }),
     reason: z.string().nullable(),
     attempts: z.number().int().min(0),

@@ -22,6 +22,10 @@ const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings, attempt
 
 export type DeliveryVerdict = AttemptOutcome | { kind: "skipped"; reason: string };
 
+/** Reasons of transient verdicts that never reached the partner (the circuit breaker ignores them). */
+export const REASON_REFS_WAIT = "waiting for instance refs";
+export const REASON_UNEXPECTED = "unexpected error";
+
 /** `attempt`: the queue's count for this message, 1 on its first delivery. */
 export async function runDelivery(message: DeliveryMessage, env: Bindings, attempt = 1): Promise<DeliveryVerdict> {
   const { connector, event } = message;
@@ -35,7 +39,7 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings, attem
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {
       const waitedMs = Date.now() - Date.parse(event.occurredAt);
-      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `waiting for instance refs: ${missing.join(", ")}` };
+      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `${REASON_REFS_WAIT}: ${missing.join(", ")}` };
       return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
     }
   }
@@ -44,6 +48,6 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings, attem
   } catch (err) {
     // A setting the operator must fix: dead-letter now, replay after the fix.
     if (err instanceof ConfigError) return { kind: "permanent", excerpt: "", reason: err.message };
-    return { kind: "transient", excerpt: "", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+    return { kind: "transient", excerpt: "", reason: `${REASON_UNEXPECTED}: ${err instanceof Error ? err.message : String(err)}` };
   }
 }

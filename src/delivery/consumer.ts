@@ -5,6 +5,10 @@
  * attempt is reported to the instance's Durable Object before the message is settled: if the
  * report fails the message is retried, and the partner may see the same delivery id again, which
  * is what the id is for.
+ *
+ * Before an attempt the connector's gate is asked whether its partner is paused; if it is (or a
+ * failed attempt finds it paused), the delivery is parked in its instance without spending the
+ * attempt (`gate/admission.ts`). Each batch ends with one projection to the operations index.
  */
 import type { Bindings } from "../bindings";
 import type { AttemptReport } from "../instance/instance-object";
@@ -15,17 +19,24 @@ import { VendorProvisionReply } from "../connectors/vendor/response";
 import { boundReply } from "../instance/refs-limits";
 import { MAX_REASON_CHARS } from "./message-size";
 import { excerpt } from "./outcome";
+import { admission, park, pausedAfterFailure } from "../gate/admission";
+import type { DeliveryRecord } from "../instance/records";
+import { DeliveryJournal } from "../projection/journal";
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
 const INTERNAL_RETRY_S = 30;
 
 export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, env: Bindings): Promise<void> {
-  await Promise.all(batch.messages.map((message) => settle(message, env)));
+  const journal = new DeliveryJournal();
+  await Promise.all(batch.messages.map((message) => settle(message, env, journal)));
+  await journal.flush(env);
 }
 
-async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise<void> {
+async function settle(message: Message<DeliveryMessage>, env: Bindings, journal: DeliveryJournal): Promise<void> {
   const delivery = message.body;
   try {
+    const gate = await admission(env, delivery);
+    if (!gate.admit) return await parked(message, env, 0);
     const started = Date.now();
     const verdict = await runDelivery(delivery, env, message.attempts);
     const durationMs = Date.now() - started;
@@ -35,29 +46,43 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise
     if (verdict.kind === "delivered" || verdict.kind === "skipped") {
       const { note, ...reply } = provisionReply(delivery, verdict);
       const reason = verdict.kind === "skipped" ? verdict.reason : note;
-      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: verdict.kind, attempt, ...reply, ...(reason ? { reason: bounded(reason) } : {}) });
+      const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: verdict.kind, attempt, ...reply, ...(reason ? { reason: bounded(reason) } : {}) })) as DeliveryRecord | null;
+      journal.attempted(delivery, record, verdict.kind, gate);
       message.ack();
-      log(delivery, verdict.kind, message.attempts, durationMs);
+      log(delivery, verdict.kind, (delivery.priorAttempts ?? 0) + message.attempts, durationMs, verdict.kind === "skipped" ? verdict.reason : undefined);
       return;
     }
-    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random });
+    // The partner was paused meanwhile (this failure may have tripped the breaker): not an attempt spent.
+    if (await pausedAfterFailure(env, delivery, verdict)) return await parked(message, env, durationMs, verdict.reason);
+    // A delivery woken after a pause counts on from the attempts it had made before.
+    const attemptNo = (delivery.priorAttempts ?? 0) + message.attempts;
+    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random });
     if (decision.retry) {
-      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) });
+      const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) })) as DeliveryRecord | null;
+      journal.attempted(delivery, record, "retrying", gate);
       message.retry({ delaySeconds: decision.delayS });
-      log(delivery, `retry in ${decision.delayS}s`, message.attempts, durationMs, verdict.reason);
+      log(delivery, "retrying", attemptNo, durationMs, verdict.reason, decision.delayS);
       return;
     }
     // Bounded: partner text (a MOR message, a KooDrive msg) must not push the dead letter over 128 KB.
     const reason = bounded(verdict.kind === "permanent" ? verdict.reason : `${decision.reason}; last error: ${verdict.reason}`);
-    const dead: DeadLetterMessage = { ...delivery, reason, attempts: message.attempts, deadAt: new Date().toISOString() };
+    const dead: DeadLetterMessage = { ...delivery, reason, attempts: attemptNo, deadAt: new Date().toISOString() };
     await env.DEAD_LETTERS.send(dead);
-    await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "dead", attempt, reason });
+    const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "dead", attempt, reason })) as DeliveryRecord | null;
+    journal.attempted(delivery, record, "dead", gate);
     message.ack();
-    log(delivery, "dead-lettered", message.attempts, durationMs, reason);
+    log(delivery, "dead-lettered", attemptNo, durationMs, reason);
   } catch (err) {
-    console.error(JSON.stringify({ msg: "delivery consumer error", deliveryId: delivery.deliveryId, error: err instanceof Error ? err.message : String(err) }));
+    console.error({ msg: "delivery consumer error", deliveryId: delivery.deliveryId, instance: delivery.instanceKey, connector: delivery.connector, error: err instanceof Error ? err.message : String(err) });
     message.retry({ delaySeconds: INTERNAL_RETRY_S });
   }
+}
+
+/** Partner paused: the delivery waits in its instance, in order, and this message is done. */
+async function parked(message: Message<DeliveryMessage>, env: Bindings, durationMs: number, reason?: string): Promise<void> {
+  await park(env, message.body);
+  message.ack();
+  log(message.body, "parked", (message.body.priorAttempts ?? 0) + message.attempts, durationMs, reason);
 }
 
 function details(verdict: DeliveryVerdict): Pick<AttemptReport["attempt"], "status" | "excerpt"> {
@@ -83,7 +108,19 @@ function provisionReply(delivery: DeliveryMessage, verdict: DeliveryVerdict): Pi
 
 const bounded = (reason: string): string => excerpt(reason, MAX_REASON_CHARS);
 
-function log(delivery: DeliveryMessage, result: string, attempt: number, ms: number, reason?: string): void {
-  console.log(JSON.stringify({ queue: "deliveries", deliveryId: delivery.deliveryId, connector: delivery.connector, type: delivery.event.type, instance: delivery.instanceKey, attempt, result, ms, ...(reason ? { reason } : {}) }));
+/** One object per attempt (or parking), so Workers Logs can filter on its fields. No payload, no personal data. */
+function log(delivery: DeliveryMessage, outcome: string, attempt: number, ms: number, reason?: string, retryInS?: number): void {
+  console.log({
+    queue: "deliveries",
+    instance: delivery.instanceKey,
+    deliveryId: delivery.deliveryId,
+    connector: delivery.connector,
+    type: delivery.event.type,
+    attempt,
+    outcome,
+    ms,
+    ...(retryInS !== undefined ? { retryInS } : {}),
+    ...(reason ? { reason } : {}),
+  });
 }
 

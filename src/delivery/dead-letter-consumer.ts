@@ -2,18 +2,29 @@
  * @module delivery/dead-letter-consumer
  * The `lifecycle-dead-letters` queue consumer: marks each delivery dead in its instance (the
  * truth) and adds it to the KV index that `/admin/dead-letters` lists. Messages that arrive here
- * because Queues itself gave up (max_retries) carry no reason; they get one.
+ * because Queues itself gave up (max_retries) carry no reason; they get one. Operational events
+ * that Queues gave up on arrive here too; they are marked dead in the ops outbox, and nothing
+ * more (an operational event is never about another).
  */
 import type { Bindings } from "../bindings";
 import type { DeliveryRecord } from "../instance/records";
 import { indexDeadLetter } from "./dead-letters";
 import type { DeadLetterMessage } from "./message";
+import { isOpsMessage } from "../ops/message";
+import { opsOutbox } from "../ops/relay";
+import { project } from "../projection/project";
+import { deliveryProjection } from "../projection/types";
 
 export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>, env: Bindings): Promise<void> {
   await Promise.all(
     batch.messages.map(async (message) => {
       const dead = message.body;
       try {
+        if (isOpsMessage(dead)) {
+          await opsOutbox(env).markDead(dead.deliveryId, "queue delivery retries exhausted");
+          message.ack();
+          return;
+        }
         const reason = dead.reason ?? "queue delivery retries exhausted";
         const instance = env.INSTANCES.get(env.INSTANCES.idFromName(dead.instanceKey));
         const delivery = (await instance.markDead(dead.deliveryId, reason)) as DeliveryRecord | null;
@@ -22,6 +33,7 @@ export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>,
           message.ack();
           return;
         }
+        if (delivery) await project(env, { deliveries: [deliveryProjection(delivery, dead.instanceKey, dead.event.type, dead.reason ? undefined : "dead")] });
         await indexDeadLetter(env.CACHE, {
           deliveryId: dead.deliveryId,
           instanceKey: dead.instanceKey,
@@ -33,7 +45,7 @@ export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>,
         });
         message.ack();
       } catch (err) {
-        console.error(JSON.stringify({ msg: "dead-letter consumer error", deliveryId: dead.deliveryId, error: err instanceof Error ? err.message : String(err) }));
+        console.error({ msg: "dead-letter consumer error", deliveryId: dead.deliveryId, error: err instanceof Error ? err.message : String(err) });
         message.retry({ delaySeconds: 30 });
       }
     }),

@@ -12,6 +12,11 @@ export interface DeliveryMessage {
   connector: ConnectorName;
   event: CanonicalEvent;
   refs: Record<string, string>;
+  /**
+   * Attempts made before this message was queued, for a delivery woken after its partner was
+   * paused: the retry policy counts on from there (Queues counts this message's attempts only).
+   */
+  priorAttempts?: number;
 }
 
 /** A message on the dead-letter queue: the delivery plus why it died. */

@@ -1,6 +1,7 @@
 /** @module delivery/queues Queue names as wrangler.toml declares them (the entry module may export only handlers). */
 export const DELIVERY_QUEUE = "lifecycle-deliveries";
 export const DEAD_LETTER_QUEUE = "lifecycle-dead-letters";
+export const OPS_QUEUE = "lifecycle-ops-events";
 
 /**
  * Message retention both queues are created with (README, Deploy: `--message-retention-period-secs`):

@@ -10,11 +10,23 @@ import type { Bindings } from "../bindings";
 import { handleActivePlatform } from "../marketplaces/activeplatform/handler";
 import { handleKooGallery } from "../marketplaces/koogallery/handler";
 import { readBodyText } from "./body";
+import { countInbound, resultOf } from "../projection/inbound";
 import { health } from "./health";
 import { jsonError } from "./json-error";
 import { bodyRefusal, noSuchRoute } from "./own-routes";
 
 type Args = [Bindings, ExecutionContext];
+type Handler = (request: Request, env: Bindings, ctx: ExecutionContext) => Promise<Response>;
+
+/** Counts each answered marketplace call for /admin/stats, after the answer (projection/inbound.ts). */
+const counted =
+  (route: string, handle: Handler): Handler =>
+  async (request, env, ctx) => {
+    const response = await handle(request, env, ctx);
+    const copy = response.clone();
+    ctx.waitUntil(resultOf(route, copy).then((result) => countInbound(env, route, result)));
+    return response;
+  };
 
 export const router = Router<Request, Args>({
   // Returns nothing, so routing goes on; handlers get the same result from readBodyText.
@@ -24,7 +36,7 @@ export const router = Router<Request, Args>({
     },
   ],
   catch: (err) => {
-    console.error(JSON.stringify({ msg: "unhandled error", error: err instanceof Error ? err.message : String(err) }));
+    console.error({ msg: "unhandled error", error: err instanceof Error ? err.message : String(err) });
     return jsonError(500, "internal_error", "internal error");
   },
   finally: [(response, request) => response ?? noSuchRoute(request)],
@@ -33,5 +45,5 @@ export const router = Router<Request, Args>({
 router
   .get("/healthz", async (req, env) => (await bodyRefusal(req)) ?? health(env))
   .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
-  .all("/koogallery", (req, env, ctx) => handleKooGallery(req, env, ctx))
-  .all("/activeplatform/*", (req, env, ctx) => handleActivePlatform(req, env, ctx));
+  .all("/koogallery", counted("koogallery", handleKooGallery))
+  .all("/activeplatform/*", counted("activeplatform", handleActivePlatform));

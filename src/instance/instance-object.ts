@@ -13,7 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
 import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
-import { indexDeadLetter } from "../delivery/dead-letters";
+import { indexDeadLetter, type DeadLetterSummary } from "../delivery/dead-letters";
 import type { DeliveryMessage } from "../delivery/message";
 import { affirmsState, isStale, laterOf, nonceKeepUntil, withinWindow } from "../lifecycle/call-order";
 import { batchesOf, MAX_DELIVERY_MESSAGE_BYTES, messageBytes, tooLargeReason } from "../delivery/message-size";
@@ -42,6 +42,11 @@ import { newDeliveryId } from "./keys";
 import { mergeRefsBounded } from "./refs-limits";
 import { migrateSchema, SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
+import { hasRelayTable, relayStagedOpsEvents, RELAY_RETRY_MS } from "../ops/relay";
+import { project } from "../projection/project";
+import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection } from "../projection/types";
+import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./ops-hooks";
+import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
 import {
   deliveryFromRow,
   eventFromRow,
@@ -121,7 +126,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const eventId = crypto.randomUUID();
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, newDeliveryId()]));
 
-    const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[] } => {
+    const result = this.#transaction((): ApplyResult & { queued?: DeliveryMessage[]; projected?: DeliveryProjection[] } => {
       if (cmd.nonce) {
         // The call may have waited (in a queue, behind a gate) since it was verified.
         if (!withinWindow(cmd.nonce, now.getTime())) return { outcome: "rejected", reason: "stale_timestamp", message: "timestamp outside the allowed window" };
@@ -139,7 +144,7 @@ export class InstanceObject extends DurableObject<Bindings> {
         return { outcome: "duplicate", answer: previous.answer, instance: this.#settle(instance, cmd, affirmsState(cmd)) };
       }
       if (instance && isStale(instance.marketTime, cmd.marketTime)) {
-        console.log(JSON.stringify({ msg: "stale call answered without applying", instance: instance.key, eventKey: cmd.eventKey, marketTime: cmd.marketTime, latest: instance.marketTime }));
+        console.log({ msg: "stale call answered without applying", instance: instance.key, eventKey: cmd.eventKey, marketTime: cmd.marketTime, latest: instance.marketTime });
         return { outcome: "stale", answer: cmd.answer, instance };
       }
 
@@ -175,10 +180,16 @@ export class InstanceObject extends DurableObject<Bindings> {
       const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
+      const projected: DeliveryProjection[] = [];
       const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
       for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
+        const skipped = plan.status === "skipped";
+        projected.push({
+          deliveryId, instanceKey: next.key, connector: plan.connector, eventType: type, status: skipped ? "skipped" : searchStatus("pending", 0),
+          attempts: 0, reason: skipped ? plan.reason : null, createdAt: stamp, updatedAt: stamp, ...(skipped ? { countAs: "skipped" as const } : {}),
+        });
         if (plan.status === "skipped") {
           insertDelivery(this.#sql, { ...common, status: "skipped", reason: plan.reason, leaseUntil: null });
         } else if (hasOpenDelivery(this.#sql, plan.connector)) {
@@ -190,12 +201,16 @@ export class InstanceObject extends DurableObject<Bindings> {
         }
       }
       if (queued.length > 0) this.#rescheduleAlarm();
-      return { outcome: "applied", answer: cmd.answer, instance: next, queued };
+      return { outcome: "applied", answer: cmd.answer, instance: next, queued, projected };
     });
 
     if (result.outcome === "applied" && result.queued && result.queued.length > 0) {
       // Answer the marketplace now; the lease alarm covers a send that fails or never finishes.
       this.ctx.waitUntil(this.#send(result.queued));
+    }
+    if (result.outcome === "applied") {
+      // The operations index, also after the answer: a projection, rebuildable from this object.
+      this.ctx.waitUntil(project(this.env, { instances: [instanceProjection(result.instance)], deliveries: result.projected ?? [] }));
     }
     if (result.outcome === "applied") return { outcome: result.outcome, answer: result.answer, instance: result.instance };
     return result;
@@ -237,6 +252,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       updatedAt: new Date().toISOString(),
     };
     writeInstance(this.#sql, next);
+    this.ctx.waitUntil(project(this.env, { instances: [instanceProjection(next)] }));
     return next;
   }
 
@@ -254,6 +270,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     const keepPersonal = this.#forwardsPersonalData() && current?.state !== "released";
     const attempt = keepPersonal ? report.attempt : { ...report.attempt, excerpt: maskPersonalDataInText(report.attempt.excerpt) };
     const log = appendAttempt(delivery, attempt);
+    let staged = false;
+    const n = delivery.attempts + 1;
     const status = report.result === "retrying" ? "pending" : report.result;
     const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
     this.#transaction(() => {
@@ -277,9 +295,11 @@ export class InstanceObject extends DurableObject<Bindings> {
         status, reason, delivery.attempts + 1, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
       );
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status, attempts: n, reason: report.reason ?? null }, now);
       this.#rescheduleAlarm();
     });
     await this.#sendIds(promoted ? [promoted] : []);
+    if (staged) await this.#relayOps();
     return getDelivery(this.#sql, report.deliveryId);
   }
 
@@ -289,14 +309,17 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!delivery) return null;
     if (delivery.status !== "pending") return delivery;
     const now = Date.now();
+    let staged = false;
     const promoted = this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
       const next = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status: "dead", attempts: delivery.attempts, reason }, now);
       this.#rescheduleAlarm();
       return next;
     });
     await this.#sendIds(promoted ? [promoted] : []);
-    return { ...delivery, status: "dead", reason, leaseUntil: null };
+    if (staged) await this.#relayOps();
+    return { ...delivery, status: "dead", reason, leaseUntil: null, updatedAt: new Date(now).toISOString() };
   }
 
   /**
@@ -348,12 +371,15 @@ export class InstanceObject extends DurableObject<Bindings> {
         this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
         id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
       }
+      if (delivery.status === "dead") markReplayedDead(this.#sql, this.env, deliveryId);
       this.#rescheduleAlarm();
       return id;
     });
     // A send the queue refuses now is retried by the alarm, like any other.
     await this.#sendIds(send ? [send] : []);
-    return { replayed: true, delivery: getDelivery(this.#sql, deliveryId), supersededBy: later?.deliveryId ?? null, forced: later !== null };
+    const replayed = getDelivery(this.#sql, deliveryId);
+    if (replayed) this.ctx.waitUntil(project(this.env, { deliveries: [deliveryProjection(replayed, message.instanceKey, message.event.type)] }));
+    return { replayed: true, delivery: replayed, supersededBy: later?.deliveryId ?? null, forced: later !== null };
   }
 
   /** Several replays, oldest event first, so that each partner gets them in the order they happened. */
@@ -385,13 +411,19 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!this.#hasSchema) return;
     const now = Date.now();
     const leaseUntil = now + DELIVERY_LEASE_MS;
+    let rechecked: string[] = [];
     const { resend, dead } = this.#transaction(() => {
       const { resend, dead } = takeOverdue(this.#sql, now);
+      // A parked delivery's lease is its recheck: a lost wake-up from the gate cannot strand it.
+      rechecked = overdueParked(this.#sql, now);
+      unpark(this.#sql, rechecked, leaseUntil, new Date(now).toISOString());
       const unstuck = stalledConnectors(this.#sql).map((c) => promoteNext(this.#sql, c, leaseUntil, new Date(now).toISOString()));
       return { resend: [...resend, ...unstuck.filter((id): id is string => id !== null)], dead };
     });
     await this.#indexDead(dead);
     await this.#sendIds(resend);
+    await this.#sendWoken(rechecked);
+    if (hasRelayTable(this.#sql)) await this.#relayOps();
     this.#rescheduleAlarm();
   }
 
@@ -406,6 +438,57 @@ export class InstanceObject extends DurableObject<Bindings> {
     const next = { ...instance, owner, marketTime };
     writeInstance(this.#sql, next);
     return next;
+  }
+
+  /**
+   * The consumer found this delivery's partner paused: hold it here, without spending an attempt,
+   * until the connector's gate wakes it. If the gate says the partner is no longer paused (it
+   * resumed in between), it goes out again at once.
+   */
+  async park(deliveryId: string): Promise<{ parked: boolean }> {
+    const delivery = this.#hasSchema ? getDelivery(this.#sql, deliveryId) : null;
+    const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+    if (!delivery || !instance) return { parked: false };
+    const now = Date.now();
+    const parked = this.#transaction(() => {
+      const done = parkDelivery(this.#sql, deliveryId, now + PARKED_RECHECK_MS, new Date(now).toISOString());
+      if (done) this.#rescheduleAlarm();
+      return done;
+    });
+    if (!parked) return { parked: false };
+    const connector = delivery.connector as ConnectorName;
+    const gate = this.env.CONNECTOR_GATES.get(this.env.CONNECTOR_GATES.idFromName(connector));
+    const { paused } = (await gate.registerParked(connector, instance.key)) as { paused: boolean };
+    if (!paused) await this.wakeParked(connector);
+    return { parked: paused };
+  }
+
+  /** Puts this connector's parked delivery back on the queue (the gate resumed, or chose it as a probe). Returns its id. */
+  async wakeParked(connector: string): Promise<string | null> {
+    if (!this.#hasSchema) return null;
+    const now = Date.now();
+    const ids = this.#transaction(() => {
+      const parked = parkedFor(this.#sql, connector);
+      unpark(this.#sql, parked, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      if (parked.length > 0) this.#rescheduleAlarm();
+      return parked;
+    });
+    await this.#sendWoken(ids);
+    return ids[0] ?? null;
+  }
+
+  async #sendWoken(ids: string[]): Promise<void> {
+    const messages = ids.map((id) => wokenMessage(this.#sql, id)).filter((m): m is DeliveryMessage => m !== null);
+    if (messages.length > 0) await this.#send(messages);
+  }
+
+  /** Hands staged operational events on; what cannot go now is tried again by the alarm. */
+  async #relayOps(): Promise<void> {
+    if (await relayStagedOpsEvents(this.#sql, this.env)) return;
+    const at = Date.now() + RELAY_RETRY_MS;
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    void this.ctx.storage.setAlarm(at);
+    this.#alarmAt = at;
   }
 
   async #sendIds(ids: string[]): Promise<void> {
@@ -467,23 +550,32 @@ export class InstanceObject extends DurableObject<Bindings> {
       }
     }
     if (failures.length > 0) {
-      console.error(JSON.stringify({ msg: "queue send failed", instance: messages[0]?.instanceKey, failures: failures.map((f) => ({ deliveryId: f.deliveryId, ...(f.kind === "failed" ? { error: f.error } : { bytes: f.bytes }) })) }));
+      console.error({ msg: "queue send failed", instance: messages[0]?.instanceKey, failures: failures.map((f) => ({ deliveryId: f.deliveryId, ...(f.kind === "failed" ? { error: f.error } : { bytes: f.bytes }) })) });
     }
     return failures;
   }
 
   /** Lists deliveries dead-lettered here (not through the dead-letter queue) in the KV index. */
+  /** Deliveries this object dead-lettered itself: listed, announced and projected like any other dead letter. */
   async #indexDead(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      const summary = deadLetterSummary(this.#sql, id);
-      if (!summary) continue;
+    if (ids.length === 0) return;
+    const summaries = ids.map((id) => deadLetterSummary(this.#sql, id)).filter((s): s is DeadLetterSummary => s !== null);
+    const now = Date.now();
+    const staged = this.#transaction(() => summaries.map((s) => stageDeadByObject(this.#sql, this.env, s, now)).some(Boolean));
+    for (const summary of summaries) {
       try {
         await indexDeadLetter(this.env.CACHE, summary);
       } catch (err) {
         // The delivery is dead in this object either way; the admin instance view still shows it.
-        console.error(JSON.stringify({ msg: "dead-letter index write failed", deliveryId: id, error: errorText(err) }));
+        console.error({ msg: "dead-letter index write failed", deliveryId: summary.deliveryId, error: errorText(err) });
       }
     }
+    const projected = summaries
+      .map((s) => getDelivery(this.#sql, s.deliveryId))
+      .filter((d): d is DeliveryRecord => d !== null)
+      .map((d, i) => deliveryProjection(d, summaries[i]!.instanceKey, summaries[i]!.eventType));
+    this.ctx.waitUntil(project(this.env, { deliveries: projected }));
+    if (staged) await this.#relayOps();
   }
 
   /** A malformed setting withholds: the answer to the caller is not this object's concern. */

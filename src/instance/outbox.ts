@@ -6,8 +6,9 @@
  * Per connector, at most one delivery of an instance is in flight (`pending`, with a lease); the
  * later ones are `waiting` and are queued when the one before them settles (delivered, skipped
  * or dead). Without this a partner could see a release before the renewal that preceded it: the
- * queue does not keep order, and retries reorder further. All functions run inside the caller's
- * transaction.
+ * queue does not keep order, and retries reorder further. A `parked` delivery (its partner is
+ * paused, `instance/parking.ts`) still holds the in-flight place. All functions run inside the
+ * caller's transaction.
  *
  * Because the ones behind it wait, a delivery in flight must settle in bounded time even when it
  * never reaches a consumer. `unreported_sends` counts the queue sends since a consumer last
@@ -196,7 +197,7 @@ export function supersedingDelivery(
   const row = sql
     .exec<Row>(
       `SELECT d.delivery_id, d.status, e.type FROM deliveries d JOIN events e ON e.seq = d.event_seq
-       WHERE d.connector = ? AND d.event_seq > ? AND d.delivery_id != ? AND d.status IN ('delivered', 'pending')
+       WHERE d.connector = ? AND d.event_seq > ? AND d.delivery_id != ? AND d.status IN ('delivered', 'pending', 'parked')
        ORDER BY d.event_seq DESC LIMIT 1`,
       delivery.connector, delivery.eventSeq, delivery.deliveryId,
     )
@@ -217,13 +218,16 @@ export interface OutboxEntry {
   leaseUntil: number | null;
 }
 
-/** In flight (`pending`) or in line (`waiting`): either holds back a later delivery to the same connector. */
-export const isOpen = (status: string): boolean => status === "pending" || status === "waiting";
+/** In flight: sent and not settled (`pending`), or held while its partner is paused (`parked`). */
+export const isInFlight = (status: string): boolean => status === "pending" || status === "parked";
+
+/** In flight or in line (`waiting`): either holds back a later delivery to the same connector. */
+export const isOpen = (status: string): boolean => isInFlight(status) || status === "waiting";
 
 /** Settled rows never take part in a decision below, so only open ones are read. */
 function openEntries(sql: SqlStorage): OutboxEntry[] {
   return sql
-    .exec<Row>("SELECT delivery_id, event_seq, connector, status, lease_until FROM deliveries WHERE status IN ('pending', 'waiting')")
+    .exec<Row>("SELECT delivery_id, event_seq, connector, status, lease_until FROM deliveries WHERE status IN ('pending', 'waiting', 'parked')")
     .toArray()
     .map((r) => ({
       deliveryId: String(r.delivery_id),
@@ -246,7 +250,7 @@ export function nextInLine(entries: readonly OutboxEntry[], connector: string): 
   let next: OutboxEntry | null = null;
   for (const e of entries) {
     if (e.connector !== connector) continue;
-    if (e.status === "pending") return null;
+    if (isInFlight(e.status)) return null;
     if (e.status !== "waiting") continue;
     if (next === null || e.eventSeq < next.eventSeq || (e.eventSeq === next.eventSeq && e.deliveryId < next.deliveryId)) next = e;
   }
@@ -256,7 +260,7 @@ export function nextInLine(entries: readonly OutboxEntry[], connector: string): 
 /** Connectors with a delivery waiting and none in flight, each once, in order of first appearance. */
 export function stalled(entries: readonly OutboxEntry[]): string[] {
   const connectors = [...new Set(entries.filter((e) => e.status === "waiting").map((e) => e.connector))];
-  return connectors.filter((c) => !entries.some((e) => e.connector === c && e.status === "pending"));
+  return connectors.filter((c) => !entries.some((e) => e.connector === c && isInFlight(e.status)));
 }
 
 /** In-flight deliveries whose lease has run out by `nowMs` (a lease ending exactly now has). */
@@ -264,9 +268,9 @@ export function overdue(entries: readonly OutboxEntry[], nowMs: number): string[
   return entries.filter((e) => e.status === "pending" && e.leaseUntil !== null && e.leaseUntil <= nowMs).map((e) => e.deliveryId);
 }
 
-/** When the alarm must next look: the earliest lease of a delivery in flight, or null when none is. */
+/** When the alarm must next look: the earliest lease of a delivery in flight (a parked one's is its recheck), or null when none is. */
 export function earliestLeaseOf(entries: readonly OutboxEntry[]): number | null {
   let at: number | null = null;
-  for (const e of entries) if (e.status === "pending" && e.leaseUntil !== null && (at === null || e.leaseUntil < at)) at = e.leaseUntil;
+  for (const e of entries) if (isInFlight(e.status) && e.leaseUntil !== null && (at === null || e.leaseUntil < at)) at = e.leaseUntil;
   return at;
 }

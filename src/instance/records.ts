@@ -56,7 +56,7 @@ export function eventFromRow(row: Row): EventRecord {
   };
 }
 
-export type DeliveryStatus = "pending" | "waiting" | "delivered" | "skipped" | "dead";
+export type DeliveryStatus = "pending" | "waiting" | "parked" | "delivered" | "skipped" | "dead";
 
 export interface AttemptRecord {
   n: number;

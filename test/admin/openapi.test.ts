@@ -14,6 +14,8 @@ type Doc = { openapi: string; paths: Record<string, Record<string, Operation>> }
 const EXAMPLE_BODIES: Record<string, unknown> = {
   "PUT /admin/instances/{key}/refs": { refs: { "mor.subscriptionId": "1" } },
   "POST /admin/dead-letters/replay": { since: "1999-01-01T00:00:00Z", until: "1999-01-02T00:00:00Z" },
+  "POST /admin/connectors/{name}/pause": { reason: "openapi test" },
+  "POST /admin/index/rebuild": { keys: ["koogallery:0b6d2d0e-3a0c-4c62-9d6e-3f1f7f0f5a11"] },
 };
 
 describe("GET /admin/openapi.json", () => {
@@ -36,6 +38,7 @@ describe("GET /admin/openapi.json", () => {
     const concrete = path
       .replace("{key}", `koogallery:${crypto.randomUUID()}`)
       .replace("{deliveryId}", `dlv_${"0".repeat(32)}`)
+      .replace("{name}", "vendor")
       .replace(/^\/admin/, "");
     const answer = await call(concrete, { method, body: EXAMPLE_BODIES[name] });
     expect(Object.keys(op.responses), answer.text).toContain(String(answer.status));

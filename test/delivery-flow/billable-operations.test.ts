@@ -4,7 +4,11 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
 import type { InstanceObject } from "../../src/instance/instance-object";
+import type { IndexObject } from "../../src/projection/index-object";
+import { inboundFlushed } from "../../src/projection/inbound";
+import { operationsIndex } from "../../src/projection/project";
 import { details } from "../support/instances";
 import { expectSigned, newInstanceV1, send, v1, v1Url, v2 } from "../support/koogallery";
 import { stubFor } from "../support/outbox";
@@ -20,6 +24,23 @@ afterEach(() => vi.restoreAllMocks());
 /** Rows inserted, updated or deleted in the instance's SQLite database so far (SQLite's own counter). */
 async function rowChanges(key: string): Promise<number> {
   return runInDurableObject(stubFor(key), (_i: InstanceObject, state) => Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n));
+}
+
+/** The same counter in the operations index (a projection, written after the instance commits). */
+async function indexRowChanges(): Promise<number> {
+  return runInDurableObject(operationsIndex(env), (_i: IndexObject, state) => Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n));
+}
+
+/** Waits until the index holds the instance's deliveries as the instance has them, and counted calls are flushed. */
+async function indexCaughtUp(key: string): Promise<void> {
+  const truth = (await details(key))!.deliveries;
+  await eventually(async () => {
+    const indexed = await runInDurableObject(operationsIndex(env), (_i: IndexObject, state) =>
+      state.storage.sql.exec<{ delivery_id: string; status: string }>("SELECT delivery_id, status FROM deliveries WHERE instance_key = ?", key).toArray(),
+    );
+    return truth.every((d) => indexed.some((r) => r.delivery_id === d.deliveryId && r.status === d.status));
+  });
+  await inboundFlushed();
 }
 
 async function settled(key: string, count: number) {
@@ -44,6 +65,22 @@ describe("billable operations per lifecycle event", () => {
     // one update per delivery report.
     expect(afterDelivery - afterApply).toBe(3);
     console.log(JSON.stringify({ event: "instance.expired", rowsAtApply: afterApply - before, rowsAtDelivery: afterDelivery - afterApply }));
+  });
+
+  it("the operations index: 1 + 3 rows at apply, 3 per delivery outcome (row, minute figure, connector's last), 1 per counted call", async () => {
+    const { instanceId, orderId } = await newInstanceV1();
+    const key = `koogallery:${instanceId}`;
+    await settled(key, 1);
+    await indexCaughtUp(key);
+    const before = await indexRowChanges();
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    await settled(key, 4);
+    await indexCaughtUp(key);
+    const rows = (await indexRowChanges()) - before;
+    // apply: instance row + 3 delivery rows; each delivered attempt: delivery row + minute counter +
+    // connector's last success; the call: one minute counter (shared by all calls of that second).
+    expect(rows).toBe(4 + 3 * 3 + 1);
+    console.log(JSON.stringify({ event: "instance.expired", indexRows: rows }));
   });
 
   it("a duplicate writes only the instance's newer marketplace time; a V2 call adds one nonce row", async () => {

@@ -27,7 +27,7 @@ describe("admin OpenAPI document", () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
-  it("documents every route of interface.md and the bulk replays", () => {
+  it("documents every route of interface.md (operations included), the bulk replays and the index rebuild", () => {
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(
       [
@@ -38,6 +38,13 @@ describe("admin OpenAPI document", () => {
         "POST /admin/dead-letters/replay",
         "POST /admin/deliveries/{deliveryId}/replay",
         "GET /admin/openapi.json",
+        "GET /admin/connectors",
+        "POST /admin/connectors/{name}/pause",
+        "POST /admin/connectors/{name}/resume",
+        "GET /admin/instances",
+        "GET /admin/deliveries",
+        "GET /admin/stats",
+        "POST /admin/index/rebuild",
       ].sort(),
     );
   });

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
-import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE, QUEUE_RETENTION_S } from "../../src/delivery/queues";
+import { DEAD_LETTER_QUEUE, DELIVERY_QUEUE, OPS_QUEUE, QUEUE_RETENTION_S } from "../../src/delivery/queues";
 import { MAX_ATTEMPTS, MAX_QUEUE_DELAY_S, baseDelayS } from "../../src/delivery/retry-policy";
 import { REPO_DIR } from "../../tools/lib/wrangler-dev.mjs";
 
@@ -23,6 +23,14 @@ describe("queue settings against the retry policy", () => {
 
   it("a batch is no larger than a Worker's six simultaneous connections", () => {
     expect(consumer(DELIVERY_QUEUE)?.max_batch_size).toBeLessThanOrEqual(6);
+    expect(consumer(OPS_QUEUE)?.max_batch_size).toBeLessThanOrEqual(6);
+  });
+
+  it("operational events have their own queue and the same retry ceiling, dead-lettering into the dead-letter queue", () => {
+    const ops = consumer(OPS_QUEUE);
+    expect(ops?.dead_letter_queue).toBe(DEAD_LETTER_QUEUE);
+    expect(ops?.max_retries).toBeGreaterThan(MAX_ATTEMPTS);
+    expect(config.queues.producers?.find((p) => p.queue === OPS_QUEUE)?.binding).toBe("OPS_EVENTS");
   });
 
   it("the dead-letter consumer keeps retrying instead of dropping what it failed to record", () => {

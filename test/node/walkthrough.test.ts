@@ -37,6 +37,7 @@ beforeAll(async () => {
       KOODRIVE_BASE_URL: mocks.urls.koodrive,
       KOODRIVE_USER_ID: mocks.gatewayVars.KOODRIVE_USER_ID!,
       MOR_BASE_URL: mocks.urls.mor,
+      OPS_WEBHOOK_URL: mocks.gatewayVars.OPS_WEBHOOK_URL!,
     },
   });
   gatewayUrl = gateway.url;

@@ -7,13 +7,15 @@ import { vi } from "vitest";
 import { createHash, createHmac } from "../connectors/support/node-crypto";
 
 export const VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/** The operations endpoint's own key (vitest.config.mts sets OPS_WEBHOOK_SECRET to it): not the vendor's. */
+export const OPS_SECRET = "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3";
 export const MOR_SECRET = "mor-test-secret";
 export const KOODRIVE_ACCOUNT = "carrier-admin";
 export const KOODRIVE_PASSWORD = "carrier-pass";
 
 export interface Received {
-  /** `elsewhere` is any host that is not one of the three partners (where a redirect points). */
-  partner: "vendor" | "koodrive" | "mor" | "elsewhere";
+  /** `elsewhere` is any host that is not one of the partners (where a redirect points). */
+  partner: "vendor" | "koodrive" | "mor" | "ops" | "elsewhere";
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -62,7 +64,7 @@ export class Partners {
     const body = await request.text();
     const headers = Object.fromEntries(request.headers);
     const host = url.hostname.split(".")[0]!;
-    const partner: Received["partner"] = host === "vendor" || host === "mor" || host === "koodrive" ? host : "elsewhere";
+    const partner: Received["partner"] = host === "vendor" || host === "mor" || host === "koodrive" || host === "ops" ? host : "elsewhere";
     const record = (verified: boolean, response: Response): Response => {
       this.received.push({ partner, method: request.method, path: url.pathname, headers, body, verified, answered: response.status, redirect: request.redirect });
       return response;
@@ -73,6 +75,7 @@ export class Partners {
       return record(true, new Response(fault.body ?? "unavailable", { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) }));
     }
     if (partner === "vendor") return record(...this.#vendor(headers, body));
+    if (partner === "ops") return record(...this.#ops(headers, body));
     if (partner === "mor") return record(...this.#mor(url, body));
     if (partner === "koodrive") return record(...this.#koodrive(url, headers, body));
     // Whatever a redirect points at accepts anything: a followed redirect then looks like success.
@@ -80,14 +83,23 @@ export class Partners {
   }
 
   #vendor(h: Record<string, string>, body: string): [boolean, Response] {
-    const key = Uint8Array.from(atob(VENDOR_SECRET.slice("whsec_".length)), (c) => c.charCodeAt(0));
-    const expected = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
-    const verified = (h["webhook-signature"] ?? "").split(" ").includes(`v1,${expected}`) && JSON.parse(body).id === h["webhook-id"];
+    const verified = verifyStandardWebhook(VENDOR_SECRET, h, body);
     if (!verified) return [false, new Response("bad signature", { status: 401 })];
     if (this.#vendorIds.has(h["webhook-id"]!)) this.duplicateVendorIds++;
     this.#vendorIds.add(h["webhook-id"]!);
     const event = JSON.parse(body) as { type: string };
     return [true, Response.json(event.type === "instance.provisioned" ? this.provisionReply : {})];
+  }
+
+  /** Operational events, verified with the operations secret; received bodies are in `opsEvents()`. */
+  #ops(h: Record<string, string>, body: string): [boolean, Response] {
+    const verified = verifyStandardWebhook(OPS_SECRET, h, body);
+    return [verified, verified ? new Response(null, { status: 204 }) : new Response("bad signature", { status: 401 })];
+  }
+
+  /** Operational events the operations endpoint accepted, in arrival order (retries included). */
+  opsEvents(): Array<{ id: string; type: string; occurredAt: string; data: Record<string, unknown> }> {
+    return this.of("ops").filter((r) => r.verified && r.answered < 300).map((r) => JSON.parse(r.body));
   }
 
   #mor(url: URL, body: string): [boolean, Response] {
@@ -139,6 +151,13 @@ export class Partners {
     return [false, new Response("not found", { status: 404 })];
   }
 }
+
+function verifyStandardWebhook(secret: string, h: Record<string, string>, body: string): boolean {
+  const key = Uint8Array.from(atob(secret.slice("whsec_".length)), (c) => c.charCodeAt(0));
+  const expected = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
+  return (h["webhook-signature"] ?? "").split(" ").includes(`v1,${expected}`) && JSON.parse(body).id === h["webhook-id"];
+}
+
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 

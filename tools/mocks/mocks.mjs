@@ -99,6 +99,8 @@ export async function startMocks(options = {}) {
       KOODRIVE_BASE_URL: urls.koodrive,
       KOODRIVE_USER_ID: koodriveUserId(kooCfg.account),
       MOR_BASE_URL: urls.mor,
+      // Operational events go to the vendor receiver too, at their own path (same secret by default).
+      OPS_WEBHOOK_URL: `${servers.vendor.url}/ops`,
     },
     close: async () => {
       await Promise.all(Object.values(servers).map((s) => s.close()));

@@ -8,6 +8,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { jsonReply } from "./server.mjs";
 import { digitsFrom, hmacSha256, safeEqual } from "./util.mjs";
 
+const OPS_EVENT_TYPES = new Set(["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed"]);
+
 /** Standard Webhooks default tolerance, in both directions. */
 export const WEBHOOK_TOLERANCE_S = 5 * 60;
 
@@ -149,6 +151,11 @@ function verifySignature(key, req) {
 function payloadWarnings(event, webhookId) {
   const w = [];
   if (event.id !== webhookId) w.push("payload id differs from webhook-id");
+  // Operational events (OPS_WEBHOOK_URL pointed here at another path) have their own shape.
+  if (OPS_EVENT_TYPES.has(event.type)) {
+    if (typeof event.data !== "object" || event.data === null) w.push("data missing");
+    return w;
+  }
   if (!EVENT_TYPES.has(event.type)) w.push(`unknown event type ${JSON.stringify(event.type).slice(0, 40)}`);
   if (typeof event.occurredAt !== "string" || Number.isNaN(Date.parse(event.occurredAt))) w.push("occurredAt is not an ISO time");
   if (typeof event.test !== "boolean") w.push("test is not a boolean");

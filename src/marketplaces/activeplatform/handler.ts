@@ -112,7 +112,7 @@ function jsonBody(text: BodyResult): unknown {
 function faultAnswer(err: unknown): ApAnswer {
   if (err instanceof ApFault) return taskError(err.status, err.message, err.outcome);
   if (err instanceof ConfigError) return taskError(STATUS.transient, err.message, "config_error");
-  console.error(JSON.stringify({ msg: "activeplatform call failed", error: err instanceof Error ? err.message : String(err) }));
+  console.error({ msg: "activeplatform call failed", error: err instanceof Error ? err.message : String(err) });
   return taskError(STATUS.internal, "internal error", "error");
 }
 
@@ -123,16 +123,15 @@ function idOf(body: JsonObject): string | undefined {
 }
 
 function logCall(event: ApEvent | null, rest: string, caller: Caller, answer: Pick<ApAnswer, "status" | "outcome">, id: string | undefined, started: number): void {
-  console.log(
-    JSON.stringify({
-      route: "activeplatform",
-      event: event ?? (rest ? `unknown:${clip(rest)}` : undefined),
-      ap_guid: caller.apGuid === null ? undefined : clip(caller.apGuid),
-      reseller_id: caller.resellerId === null ? undefined : clip(caller.resellerId),
-      id,
-      status: answer.status,
-      outcome: answer.outcome,
-      ms: Date.now() - started,
-    }),
-  );
+  // An object, not a JSON string: Workers Logs indexes its fields.
+  console.log({
+    route: "activeplatform",
+    event: event ?? (rest ? `unknown:${clip(rest)}` : undefined),
+    ap_guid: caller.apGuid === null ? undefined : clip(caller.apGuid),
+    reseller_id: caller.resellerId === null ? undefined : clip(caller.resellerId),
+    id,
+    status: answer.status,
+    outcome: answer.outcome,
+    ms: Date.now() - started,
+  });
 }

@@ -56,7 +56,7 @@ async function reach<T>(call: () => Promise<unknown>): Promise<T> {
   try {
     return (await call()) as T;
   } catch (err) {
-    console.error(JSON.stringify({ msg: "activeplatform: instance object call failed", error: err instanceof Error ? err.message : String(err) }));
+    console.error({ msg: "activeplatform: instance object call failed", error: err instanceof Error ? err.message : String(err) });
     throw new ApFault(STATUS.transient, "the service is temporarily unavailable; please retry the operation", "transient");
   }
 }

@@ -29,6 +29,6 @@ export async function rememberAnswer(cache: KVNamespace, eventKey: string, body:
   try {
     await cache.put(cacheKey(eventKey), JSON.stringify(body), { expirationTtl: isNewInstance ? NEW_INSTANCE_TTL_S : ORDER_ANSWER_TTL_S });
   } catch (err) {
-    console.warn(JSON.stringify({ msg: "answer cache write failed", error: String(err) }));
+    console.warn({ msg: "answer cache write failed", error: String(err) });
   }
 }

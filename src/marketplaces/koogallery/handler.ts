@@ -34,7 +34,7 @@ export async function handleKooGallery(request: Request, env: Bindings, ctx: Exe
   } catch (err) {
     body = faultBody(err);
   }
-  log(call, url, body.resultCode, started);
+  log(call, url, body.resultCode, started, typeof body.instanceId === "string" ? body.instanceId : undefined);
   return kooGalleryResponse(config.accessKey, body);
 }
 
@@ -56,20 +56,22 @@ async function readCall(request: Request, body: BodyResult, url: URL, config: Ko
 function faultBody(err: unknown) {
   if (err instanceof KooGalleryFault) return answerBody(err.resultCode, err.message);
   if (err instanceof ConfigError) return answerBody(RESULT.internalError, err.message);
-  console.error(JSON.stringify({ msg: "koogallery call failed", error: err instanceof Error ? err.message : String(err) }));
+  console.error({ msg: "koogallery call failed", error: err instanceof Error ? err.message : String(err) });
   return answerBody(RESULT.internalError, "internal error; KooGallery may retry");
 }
 
-function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number): void {
-  console.log(
-    JSON.stringify({
-      route: "koogallery",
-      generation: call?.generation,
-      activity: call?.activity ?? url.searchParams.get("activity") ?? undefined,
-      instanceId: call?.params.instanceId,
-      orderId: call?.params.orderId,
-      resultCode,
-      ms: Date.now() - started,
-    }),
-  );
+/** `createdId`: the id the gateway answered newInstance with (the call itself names none). */
+function log(call: KooGalleryCall | undefined, url: URL, resultCode: unknown, started: number, createdId?: string): void {
+  const instanceId = call?.params.instanceId ?? createdId;
+  // An object, not a JSON string: Workers Logs indexes its fields.
+  console.log({
+    route: "koogallery",
+    generation: call?.generation,
+    activity: call?.activity ?? url.searchParams.get("activity") ?? undefined,
+    instance: instanceId && !instanceId.includes(",") ? `koogallery:${instanceId}` : undefined,
+    instanceId,
+    orderId: call?.params.orderId,
+    resultCode,
+    ms: Date.now() - started,
+  });
 }

@@ -183,19 +183,20 @@ describe("ActivePlatform request checks", () => {
 
 describe("ActivePlatform call log", () => {
   it("logs ap_guid, reseller_id, event and outcome for every call, and no personal data", async () => {
-    const lines: string[] = [];
-    vi.spyOn(console, "log").mockImplementation((line: unknown) => void lines.push(String(line)));
+    // Logged as objects (Workers Logs indexes their fields), not as JSON strings.
+    const logged: unknown[] = [];
+    vi.spyOn(console, "log").mockImplementation((entry: unknown) => void logged.push(entry));
     const email = `${unique("pat")}@customer.example`;
     await call("user/create", { email, password: "s3cret-pw", first_name: "Patricia", last_name: "Smithers" }, { apGuid: "guid-log", resellerId: "77" });
     await call("subscription/create", createBody(unique("S")), { apGuid: "guid-log", resellerId: "77" });
     await call("subscription/create", createBody(unique("S")), { secret: "wrong-secret-value", apGuid: "guid-log", resellerId: "77" });
-    const entries = lines.filter((l) => l.includes('"route":"activeplatform"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = logged.filter((l): l is Record<string, unknown> => typeof l === "object" && l !== null && (l as { route?: unknown }).route === "activeplatform");
     expect(entries.map((e) => [e.event, e.ap_guid, e.reseller_id, e.status, e.outcome])).toEqual([
       ["user.create", "guid-log", "77", 201, "applied"],
       ["subscription.create", "guid-log", "77", 201, "applied"],
       ["subscription.create", "guid-log", "77", 404, "not_found"],
     ]);
-    const all = lines.join("\n");
+    const all = JSON.stringify(logged);
     for (const secret of [email, "s3cret-pw", "Patricia", "Smithers", "jane.roe@customer.example", "Jane", "+15550100", "wrong-secret-value", PATH_SECRET]) {
       expect(all).not.toContain(secret);
     }

@@ -1,0 +1,263 @@
+/**
+ * @module projection/index-store
+ * The operations index's SQLite. Tables are shaped by their queries:
+ * - `instances`, `deliveries`: one row per instance / delivery, upserted only by a newer version
+ *   (time of the change, then version or attempts), so replays and out-of-order projections are
+ *   harmless; one index each on (updated_ms, id) serves "newest first" with keyset cursors, and
+ *   the filters (state, source, status, connector) are applied while walking it. Each further
+ *   index would cost a row write per projection, for queries that only operators run.
+ * - `inbound_minutes`, `delivery_minutes`: counters per minute, the figures of `/admin/stats`.
+ *   A delivery outcome is counted in the same statement batch that stores a new delivery
+ *   version, so it is counted once however often it is projected.
+ * - `connector_last`: last success and failure per connector, for `/admin/connectors`.
+ * Synchronous, for use inside the index object's transactions.
+ */
+import type { DeliveryProjection, InstanceProjection } from "./types";
+import { minuteOf, type Position } from "./search";
+
+export const INDEX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS instances (
+  key TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  state TEXT NOT NULL,
+  test INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS instances_by_update ON instances (updated_ms, key);
+CREATE TABLE IF NOT EXISTS deliveries (
+  delivery_id TEXT PRIMARY KEY,
+  instance_key TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  reason TEXT,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_by_update ON deliveries (updated_ms, delivery_id);
+CREATE TABLE IF NOT EXISTS inbound_minutes (
+  minute INTEGER NOT NULL, route TEXT NOT NULL, result TEXT NOT NULL, calls INTEGER NOT NULL,
+  PRIMARY KEY (minute, route, result)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS delivery_minutes (
+  minute INTEGER NOT NULL, connector TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (minute, connector, outcome)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS connector_last (
+  connector TEXT PRIMARY KEY, last_success_ms INTEGER, last_failure_ms INTEGER, last_failure_reason TEXT
+) WITHOUT ROWID;
+`;
+
+type Row = Record<string, SqlStorageValue>;
+const ms = (iso: string): number => Date.parse(iso);
+const MAX_REASON = 300;
+
+/** Stores the instance unless the index already has a newer version. True when it changed. */
+export function upsertInstance(sql: SqlStorage, i: InstanceProjection): boolean {
+  return (
+    sql.exec(
+      `INSERT INTO instances (key, source, state, test, version, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = excluded.state, test = excluded.test, version = excluded.version, updated_ms = excluded.updated_ms
+       WHERE excluded.updated_ms > instances.updated_ms OR (excluded.updated_ms = instances.updated_ms AND excluded.version > instances.version)`,
+      i.key, i.source, i.state, i.test ? 1 : 0, i.version, ms(i.createdAt), ms(i.updatedAt),
+    ).rowsWritten > 0
+  );
+}
+
+/** Stores the delivery unless the index already has a newer version; counts its outcome if new. */
+export function upsertDelivery(sql: SqlStorage, d: DeliveryProjection): boolean {
+  const updated = ms(d.updatedAt);
+  const changed =
+    sql.exec(
+      `INSERT INTO deliveries (delivery_id, instance_key, connector, event_type, status, attempts, reason, created_ms, updated_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (delivery_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reason = excluded.reason, updated_ms = excluded.updated_ms
+       WHERE excluded.updated_ms > deliveries.updated_ms OR (excluded.updated_ms = deliveries.updated_ms AND excluded.attempts > deliveries.attempts)`,
+      d.deliveryId, d.instanceKey, d.connector, d.eventType, d.status, d.attempts, d.reason?.slice(0, MAX_REASON) ?? null, ms(d.createdAt), updated,
+    ).rowsWritten > 0;
+  if (!changed || !d.countAs) return changed;
+  sql.exec(
+    `INSERT INTO delivery_minutes (minute, connector, outcome, n) VALUES (?, ?, ?, 1)
+     ON CONFLICT (minute, connector, outcome) DO UPDATE SET n = n + 1`,
+    minuteOf(updated), d.connector, d.countAs,
+  );
+  if (d.countAs === "delivered") {
+    sql.exec(
+      `INSERT INTO connector_last (connector, last_success_ms) VALUES (?, ?)
+       ON CONFLICT (connector) DO UPDATE SET last_success_ms = MAX(COALESCE(last_success_ms, 0), excluded.last_success_ms)`,
+      d.connector, updated,
+    );
+  } else if (d.countAs === "retrying" || d.countAs === "dead") {
+    sql.exec(
+      `INSERT INTO connector_last (connector, last_failure_ms, last_failure_reason) VALUES (?, ?, ?)
+       ON CONFLICT (connector) DO UPDATE SET last_failure_ms = excluded.last_failure_ms, last_failure_reason = excluded.last_failure_reason
+       WHERE excluded.last_failure_ms >= COALESCE(connector_last.last_failure_ms, 0)`,
+      d.connector, updated, d.reason?.slice(0, MAX_REASON) ?? null,
+    );
+  }
+  return changed;
+}
+
+export function addInbound(sql: SqlStorage, minute: number, route: string, result: string, calls: number): void {
+  sql.exec(
+    `INSERT INTO inbound_minutes (minute, route, result, calls) VALUES (?, ?, ?, ?)
+     ON CONFLICT (minute, route, result) DO UPDATE SET calls = calls + excluded.calls`,
+    minute, route, result, calls,
+  );
+}
+
+export interface InstanceFilter {
+  state?: string | undefined;
+  source?: string | undefined;
+  updatedSinceMs?: number | undefined;
+  after?: Position | null | undefined;
+  limit: number;
+}
+
+export interface IndexedInstance {
+  key: string;
+  source: string;
+  state: string;
+  test: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Builds "WHERE ..." from optional equality filters, a lower time bound and a keyset position. */
+function where(eq: Array<[string, string | undefined]>, timeColumn: string, idColumn: string, sinceMs: number | undefined, after: Position | null | undefined) {
+  const clauses: string[] = [];
+  const args: SqlStorageValue[] = [];
+  for (const [column, value] of eq) {
+    if (value === undefined) continue;
+    clauses.push(`${column} = ?`);
+    args.push(value);
+  }
+  if (sinceMs !== undefined) {
+    clauses.push(`${timeColumn} >= ?`);
+    args.push(sinceMs);
+  }
+  if (after) {
+    clauses.push(`(${timeColumn} < ? OR (${timeColumn} = ? AND ${idColumn} < ?))`);
+    args.push(after.ms, after.ms, after.id);
+  }
+  return { sql: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", args };
+}
+
+export function findInstances(sql: SqlStorage, f: InstanceFilter): { items: IndexedInstance[]; next: Position | null } {
+  const w = where([["state", f.state], ["source", f.source]], "updated_ms", "key", f.updatedSinceMs, f.after);
+  const rows = sql.exec<Row>(`SELECT * FROM instances ${w.sql} ORDER BY updated_ms DESC, key DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      key: String(r.key),
+      source: String(r.source),
+      state: String(r.state),
+      test: Number(r.test) === 1,
+      version: Number(r.version),
+      createdAt: new Date(Number(r.created_ms)).toISOString(),
+      updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+    })),
+    next: rows.length > f.limit && last ? { ms: Number(last.updated_ms), id: String(last.key) } : null,
+  };
+}
+
+export interface DeliveryFilter {
+  status?: string | undefined;
+  connector?: string | undefined;
+  sinceMs?: number | undefined;
+  after?: Position | null | undefined;
+  limit: number;
+}
+
+export interface IndexedDelivery {
+  deliveryId: string;
+  instanceKey: string;
+  connector: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  reason: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function findDeliveries(sql: SqlStorage, f: DeliveryFilter): { items: IndexedDelivery[]; next: Position | null } {
+  const w = where([["status", f.status], ["connector", f.connector]], "updated_ms", "delivery_id", f.sinceMs, f.after);
+  const rows = sql.exec<Row>(`SELECT * FROM deliveries ${w.sql} ORDER BY updated_ms DESC, delivery_id DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      deliveryId: String(r.delivery_id),
+      instanceKey: String(r.instance_key),
+      connector: String(r.connector),
+      eventType: String(r.event_type),
+      status: String(r.status),
+      attempts: Number(r.attempts),
+      reason: r.reason === null ? null : String(r.reason),
+      createdAt: new Date(Number(r.created_ms)).toISOString(),
+      updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+    })),
+    next: rows.length > f.limit && last ? { ms: Number(last.updated_ms), id: String(last.delivery_id) } : null,
+  };
+}
+
+export interface Figures {
+  inbound: Array<{ route: string; result: string; calls: number }>;
+  deliveries: Array<{ connector: string; outcome: string; count: number }>;
+}
+
+export function figures(sql: SqlStorage, sinceMs: number): Figures {
+  const from = minuteOf(sinceMs);
+  return {
+    inbound: sql
+      .exec<Row>("SELECT route, result, SUM(calls) AS n FROM inbound_minutes WHERE minute >= ? GROUP BY route, result ORDER BY route, result", from)
+      .toArray()
+      .map((r) => ({ route: String(r.route), result: String(r.result), calls: Number(r.n) })),
+    deliveries: sql
+      .exec<Row>("SELECT connector, outcome, SUM(n) AS n FROM delivery_minutes WHERE minute >= ? GROUP BY connector, outcome ORDER BY connector, outcome", from)
+      .toArray()
+      .map((r) => ({ connector: String(r.connector), outcome: String(r.outcome), count: Number(r.n) })),
+  };
+}
+
+export interface ConnectorFigures {
+  connector: string;
+  counts: Record<string, number>;
+  lastSuccessAt: string | null;
+  lastFailure: { at: string; reason: string } | null;
+}
+
+export function connectorFigures(sql: SqlStorage, sinceMs: number): ConnectorFigures[] {
+  const out = new Map<string, ConnectorFigures>();
+  const entry = (c: string) => {
+    let e = out.get(c);
+    if (!e) out.set(c, (e = { connector: c, counts: {}, lastSuccessAt: null, lastFailure: null }));
+    return e;
+  };
+  for (const r of sql.exec<Row>("SELECT connector, outcome, SUM(n) AS n FROM delivery_minutes WHERE minute >= ? GROUP BY connector, outcome", minuteOf(sinceMs)).toArray()) {
+    entry(String(r.connector)).counts[String(r.outcome)] = Number(r.n);
+  }
+  for (const r of sql.exec<Row>("SELECT * FROM connector_last").toArray()) {
+    const e = entry(String(r.connector));
+    if (r.last_success_ms !== null) e.lastSuccessAt = new Date(Number(r.last_success_ms)).toISOString();
+    if (r.last_failure_ms !== null) e.lastFailure = { at: new Date(Number(r.last_failure_ms)).toISOString(), reason: String(r.last_failure_reason ?? "") };
+  }
+  return [...out.values()];
+}
+
+/** Drops minute counters older than `beforeMs`, and settled deliveries not changed since `settledBeforeMs`. */
+export function prune(sql: SqlStorage, beforeMs: number, settledBeforeMs: number): void {
+  const minute = minuteOf(beforeMs);
+  sql.exec("DELETE FROM inbound_minutes WHERE minute < ?", minute);
+  sql.exec("DELETE FROM delivery_minutes WHERE minute < ?", minute);
+  sql.exec(
+    "DELETE FROM deliveries WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE updated_ms < ? AND status IN ('delivered', 'skipped') LIMIT 1000)",
+    settledBeforeMs,
+  );
+}

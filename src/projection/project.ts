@@ -1,0 +1,20 @@
+/**
+ * @module projection/project
+ * Writing to the operations index: always after the source of truth has committed, never awaited
+ * by a marketplace's answer, and never allowed to fail the caller. A projection that is lost
+ * (the index object unreachable) leaves the index behind until the next change of the same
+ * instance or delivery, or until `POST /admin/index/rebuild` re-projects it.
+ */
+import type { Bindings } from "../bindings";
+import type { ProjectionBatch } from "./types";
+
+export const operationsIndex = (env: Bindings) => env.OPERATIONS_INDEX.get(env.OPERATIONS_INDEX.idFromName("index"));
+
+export async function project(env: Bindings, batch: ProjectionBatch): Promise<void> {
+  if (!batch.instances?.length && !batch.deliveries?.length) return;
+  try {
+    await operationsIndex(env).project(batch);
+  } catch (err) {
+    console.error({ msg: "index projection failed; the index lags until the next change or a rebuild", error: err instanceof Error ? err.message : String(err) });
+  }
+}
