@@ -21,7 +21,6 @@ export default tseslint.config(
       "@typescript-eslint/ban-ts-comment": ["error", { "ts-ignore": "allow-with-description" }],
     },
   },
-,
   {
     // The console runs in the browser.
     files: ["public/**/*.js"],

@@ -42,7 +42,7 @@ async function api(path, options = {}) {
     cache: "no-store",
   });
   const text = await response.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {
