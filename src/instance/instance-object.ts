@@ -14,7 +14,7 @@ import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../c
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
 import { eventSnapshot } from "../lifecycle/event-payload";
-import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
+import { decide, eventTypeFor, isStillTheSameEvent, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
 import {
   DELIVERY_LEASE_MS,
@@ -343,14 +343,4 @@ export class InstanceObject extends DurableObject<Bindings> {
     this.#alarmAt = next;
   }
 
-}
-
-/**
- * An order-scoped key identifies one event forever. A state-scoped key (freeze, release) is the
- * same event only while the state it produced holds, or after release, whose tombstone still
- * answers late duplicates with success.
- */
-function isStillTheSameEvent(previous: EventRecord, cmd: LifecycleCommand, instance: InstanceRecord): boolean {
-  if (cmd.keyScope === "order") return true;
-  return instance.state === previous.toState || instance.state === "released";
 }
