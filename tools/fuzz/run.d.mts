@@ -15,6 +15,7 @@ export interface FamilyResult {
   emptyObjects: number;
   newTables: Record<string, number>;
   resetsAfter: Record<string, number>;
+  checkedKeys: number;
   examples: string[];
   ms: number;
 }

@@ -37,6 +37,7 @@ const MAX_EXAMPLES = 5;
  * @property {number} writes files or records that must not have changed
  * @property {number} emptyObjects objects that appeared with no tables of the gateway's (the runtime creates one per object looked up)
  * @property {Record<string, number>} newTables rows in tables of objects that appeared, e.g. nonces
+ * @property {number} checkedKeys unknown instances named by credentialed requests, checked to be still unknown
  * @property {Record<string, number>} resetsAfter reset request kind <- the kind its connection answered just before
  * @property {string[]} examples
  * @property {number} ms
@@ -89,7 +90,7 @@ export async function runFuzz(options = {}) {
     /** @type {FamilyResult[]} */
     const results = [];
     for (const family of families) {
-      const result = await runFamily(family, familySeed(seed, family), count, ctx, sender, persist);
+      const result = await runFamily(family, familySeed(seed, family), count, ctx, sender, persist, gateway.url);
       result.writes += await changedViews(gateway.url, ctx, views, result.examples);
       log(`${family}: ${result.sent} sent in ${(result.ms / 1000).toFixed(1)} s`);
       results.push(result);
@@ -168,13 +169,13 @@ async function changedViews(url, ctx, before, examples) {
 
 /**
  * @param {string} family @param {number} seed @param {number} count @param {import("./generate.mjs").FuzzContext} ctx
- * @param {ReturnType<typeof createSender>} sender @param {string} persist
+ * @param {ReturnType<typeof createSender>} sender @param {string} persist @param {string} origin
  * @returns {Promise<FamilyResult>}
  */
-async function runFamily(family, seed, count, ctx, sender, persist) {
+async function runFamily(family, seed, count, ctx, sender, persist, origin) {
   const started = Date.now();
   /** @type {FamilyResult} */
-  const r = { family, sent: 0, byStatus: {}, serverErrors: 0, resets: 0, otherErrors: 0, wrongForm: 0, writes: 0, emptyObjects: 0, newTables: {}, resetsAfter: {}, examples: [], ms: 0 };
+  const r = { family, sent: 0, byStatus: {}, serverErrors: 0, resets: 0, otherErrors: 0, wrongForm: 0, writes: 0, emptyObjects: 0, newTables: {}, resetsAfter: {}, examples: [], checkedKeys: 0, ms: 0 };
   /** @param {string} line */
   const example = (line) => {
     if (r.examples.length < MAX_EXAMPLES * 3) r.examples.push(line);
@@ -189,8 +190,14 @@ async function runFamily(family, seed, count, ctx, sender, persist) {
     }
   }
 
+  /** @type {Set<string>} */
+  const targets = new Set();
   /** @param {import("./generate.mjs").FuzzCase} c */
   const sendOne = async (c) => {
+    if (c.creds && targets.size < 5) {
+      const key = targetKey(c, ctx);
+      if (key) targets.add(key);
+    }
     const sent = await sender.send(c);
     r.sent += 1;
     const what = `${c.kind}: ${c.method} ${c.path.slice(0, 100)}`;
@@ -256,8 +263,43 @@ async function runFamily(family, seed, count, ctx, sender, persist) {
       example(`new object with records: ${path} ${JSON.stringify(tables)}`);
     }
   }
+  // A few of the unknown instances credentialed requests named must still be unknown.
+  for (const key of targets) {
+    r.checkedKeys += 1;
+    const res = await fetch(`${origin}/admin/instances/${key}`, { headers: { authorization: `Bearer ${ctx.adminToken}` } });
+    await res.arrayBuffer();
+    if (res.status !== 404) {
+      r.writes += 1;
+      example(`write: GET /admin/instances/${key} answered ${res.status}, not 404`);
+    }
+  }
   r.ms = Date.now() - started;
   return r;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The admin key of the unknown instance a credentialed case names, if any.
+ * @param {import("./generate.mjs").FuzzCase} c @param {import("./generate.mjs").FuzzContext} ctx
+ * @returns {string | null}
+ */
+function targetKey(c, ctx) {
+  const admin = /^\/admin\/instances\/(koogallery|activeplatform)(?::|%3A)([0-9a-f-]{36})(?:[/?]|$)/.exec(c.path);
+  let id = admin?.[2] ?? null;
+  let source = admin?.[1] ?? "koogallery";
+  try {
+    id ??= new URL(`http://gateway${c.path}`).searchParams.get("instanceId");
+    if (!id && c.body) {
+      const body = JSON.parse(c.body.toString("utf8"));
+      id = typeof body.instanceId === "string" ? body.instanceId : typeof body.external_id === "string" ? body.external_id : null;
+      if (typeof body.external_id === "string") source = "activeplatform";
+    }
+  } catch {
+    return null;
+  }
+  const known = [ctx.v1InstanceId, ctx.v2InstanceId, ctx.apExternalId];
+  return id && UUID.test(id) && !known.includes(id) ? `${source}:${id}` : null;
 }
 
 /**
@@ -281,7 +323,7 @@ export function formatReport(report) {
   for (const f of report.families) {
     const notes = [];
     if (f.emptyObjects > 0 || Object.keys(f.newTables).length > 0) {
-      notes.push(`  objects looked up by credentialed requests: ${f.emptyObjects} empty${Object.keys(f.newTables).length ? `, rows in new objects: ${JSON.stringify(f.newTables)}` : ""}`);
+      notes.push(`  objects looked up by credentialed requests: ${f.emptyObjects} empty${Object.keys(f.newTables).length ? `, rows in new objects: ${JSON.stringify(f.newTables)}` : ""}; unknown instances they named, checked afterwards with the admin API: ${f.checkedKeys}`);
     }
     if (f.resets > 0) notes.push(`  resets (kind <- previous answer on that connection): ${JSON.stringify(f.resetsAfter)}`);
     for (const e of f.examples) notes.push(`  ${e}`);
