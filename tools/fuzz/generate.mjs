@@ -80,11 +80,17 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const JUNK = ["", " ", "\u0000", "null", "undefined", "NaN", "-1", "1e309", "0x10", "[]", "{}", "%", "%zz", "%00", "../../etc/passwd", "'; DROP TABLE instance;--", "<script>", "\u202e", "😀", "é", "\ud800", "A".repeat(300)];
 
 /**
- * A hostile string: junk constants, random printable text, or random code points (lone surrogates
- * included, which UTF-8 encoding turns into U+FFFD).
+ * A hostile string: junk constants, random printable text, or random code points. Lone
+ * surrogates become U+FFFD (as UTF-8 encoding would make them anyway), so the text can be
+ * percent-encoded; JSON bodies get escaped lone surrogates from {@link hostileBody}.
  * @param {Rng} rng @param {number} [max]
  */
 function junkText(rng, max = 64) {
+  return anyText(rng, max).toWellFormed();
+}
+
+/** @param {Rng} rng @param {number} max */
+function anyText(rng, max) {
   switch (int(rng, 0, 3)) {
     case 0:
       return pick(rng, JUNK);

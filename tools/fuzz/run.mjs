@@ -185,7 +185,17 @@ async function runFamily(family, seed, count, ctx, sender, persist, origin) {
   function* cases(creds) {
     const rng = createRng(seed);
     for (let i = 0; i < count; i++) {
-      const c = generateCase(family, rng, ctx);
+      let c;
+      try {
+        c = generateCase(family, rng, ctx);
+      } catch (err) {
+        // A generator bug, not the gateway's: counted and shown, and the run goes on.
+        if (!creds) {
+          r.otherErrors += 1;
+          example(`generator error at case ${i}: ${/** @type {Error} */ (err).message}`);
+        }
+        continue;
+      }
       if (c.creds === creds) yield c;
     }
   }
