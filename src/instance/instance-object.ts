@@ -20,7 +20,7 @@ import { batchesOf, MAX_DELIVERY_MESSAGE_BYTES, messageBytes, tooLargeReason } f
 import { eventSnapshot } from "../lifecycle/event-payload";
 import { maskPersonalDataInText, withoutPersonalData } from "../lifecycle/personal-data";
 import { mayAct } from "../lifecycle/owner";
-import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
+import { decide, eventTypeFor, isStillTheSameEvent, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from "../lifecycle/types";
 import {
   appendAttempt,
@@ -632,13 +632,3 @@ function isSameMarketCall(previous: EventRecord, cmd: LifecycleCommand): boolean
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/**
- * An order-scoped key identifies one event forever. A state-scoped key (freeze, release) is the
- * same event only while the state it produced holds, or after release, whose tombstone still
- * answers late duplicates with success.
- */
-function isStillTheSameEvent(previous: EventRecord, cmd: LifecycleCommand, instance: InstanceRecord): boolean {
-  if (cmd.keyScope === "order") return true;
-  return instance.state === previous.toState || instance.state === "released";
-}

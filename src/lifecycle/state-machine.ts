@@ -25,6 +25,17 @@ const TARGET: Partial<Record<LifecycleAction, { to: InstanceState; from: Instanc
 
 const reject = (reason: RejectReason, message: string): Decision => ({ kind: "reject", reason, message });
 
+/**
+ * Whether a command whose event key is already in the ledger is that same event again. An
+ * order-scoped key identifies one event forever. A state-scoped key (freeze, release) is the same
+ * event only while the state it produced holds, or after release, whose tombstone still answers
+ * late duplicates with success.
+ */
+export function isStillTheSameEvent(previous: { toState: string }, cmd: Pick<LifecycleCommand, "keyScope">, instance: Pick<InstanceRecord, "state">): boolean {
+  if (cmd.keyScope === "order") return true;
+  return instance.state === previous.toState || instance.state === "released";
+}
+
 export function decide(instance: InstanceRecord | null, cmd: LifecycleCommand, now: Date): Decision {
   if (cmd.action === "provision") {
     if (instance) return { kind: "noop", state: instance.state };
