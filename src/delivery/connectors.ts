@@ -5,7 +5,7 @@
  * here because a replay may run long after the plan, against changed refs.
  */
 import type { Bindings } from "../bindings";
-import { ConfigError, type ConnectorName } from "../config";
+import { ConfigError, retryDelayScale, type ConnectorName } from "../config";
 import { deliverToKooDrive } from "../connectors/koodrive/client";
 import { deliverToMor } from "../connectors/mor/client";
 import { deliverToVendor } from "../connectors/vendor/client";
@@ -34,7 +34,7 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings): Prom
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {
       const waitedMs = Date.now() - Date.parse(event.occurredAt);
-      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `waiting for instance refs: ${missing.join(", ")}` };
+      if (waitedMs < REFS_GRACE_MS * retryDelayScale(env)) return { kind: "transient", excerpt: "", reason: `waiting for instance refs: ${missing.join(", ")}` };
       return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
     }
   }

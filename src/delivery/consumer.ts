@@ -11,6 +11,7 @@ import type { AttemptReport } from "../instance/instance-object";
 import { runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
+import { retryDelayScale } from "../config";
 import { VendorProvisionReply } from "../connectors/vendor/response";
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
@@ -22,7 +23,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
 
 async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise<void> {
   const delivery = message.body;
+  let scale = 1;
   try {
+    scale = retryDelayScale(env);
     const started = Date.now();
     const verdict = await runDelivery(delivery, env);
     const durationMs = Date.now() - started;
@@ -35,7 +38,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise
       log(delivery, verdict.kind, message.attempts, durationMs);
       return;
     }
-    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random });
+    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random, scale });
     if (decision.retry) {
       await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: verdict.reason });
       message.retry({ delaySeconds: decision.delayS });
@@ -50,7 +53,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings): Promise
     log(delivery, "dead-lettered", message.attempts, durationMs, reason);
   } catch (err) {
     console.error(JSON.stringify({ msg: "delivery consumer error", deliveryId: delivery.deliveryId, error: err instanceof Error ? err.message : String(err) }));
-    message.retry({ delaySeconds: INTERNAL_RETRY_S });
+    message.retry({ delaySeconds: Math.round(INTERNAL_RETRY_S * scale) });
   }
 }
 

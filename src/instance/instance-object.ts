@@ -10,19 +10,19 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
-import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
+import { enabledConnectors, forwardPersonalData, retryDelayScale, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
 import type { DeliveryMessage } from "../delivery/message";
 import { eventSnapshot } from "../lifecycle/event-payload";
 import { decide, eventTypeFor, type RejectReason } from "../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand } from "../lifecycle/types";
 import {
-  DELIVERY_LEASE_MS,
   earliestLease,
   getDelivery,
   hasOpenDelivery,
   insertDelivery,
   isSettled,
+  leaseMs,
   overdueDeliveries,
   promoteNext,
   stalledConnectors,
@@ -90,6 +90,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = new Date();
     const enabled = enabledConnectors(this.env);
     const forwardPersonal = forwardPersonalData(this.env);
+    const lease = this.#leaseMs();
     const eventId = crypto.randomUUID();
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, `dlv_${crypto.randomUUID().replaceAll("-", "")}`]));
 
@@ -129,7 +130,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
-      const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
+      const leaseUntil = now.getTime() + lease;
       for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
@@ -200,7 +201,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     const n = delivery.attempts + 1;
     const log = [...delivery.attemptLog, { ...report.attempt, n }].slice(-MAX_ATTEMPT_LOG);
     const status = report.result === "retrying" ? "pending" : report.result;
-    const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
+    const lease = this.#leaseMs();
+    const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + lease : null;
     this.#transaction(() => {
       this.#sql.exec(
         `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?`,
@@ -217,7 +219,7 @@ export class InstanceObject extends DurableObject<Bindings> {
           });
         }
       }
-      if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
       this.#rescheduleAlarm();
     });
     await this.#sendIds(promoted ? [promoted] : []);
@@ -232,7 +234,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = Date.now();
     const promoted = this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
-      const next = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      const next = promoteNext(this.#sql, delivery.connector, now + this.#leaseMs(), new Date(now).toISOString());
       this.#rescheduleAlarm();
       return next;
     });
@@ -254,7 +256,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (delivery.status === "waiting") {
       return { replayed: false, delivery, message: "delivery is waiting behind an earlier delivery to the same partner" };
     }
-    const leaseUntil = Date.now() + DELIVERY_LEASE_MS;
+    const leaseUntil = Date.now() + this.#leaseMs();
     this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, updated_at = ? WHERE delivery_id = ?", leaseUntil, new Date().toISOString(), deliveryId);
       this.#rescheduleAlarm();
@@ -279,7 +281,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     this.#alarmAt = null;
     if (!this.#hasSchema) return;
     const now = Date.now();
-    const leaseUntil = now + DELIVERY_LEASE_MS;
+    const leaseUntil = now + this.#leaseMs();
     const ids = this.#transaction(() => {
       const overdue = overdueDeliveries(this.#sql, now);
       for (const id of overdue) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ?", leaseUntil, id);
@@ -303,12 +305,17 @@ export class InstanceObject extends DurableObject<Bindings> {
     } catch (err) {
       console.error(JSON.stringify({ msg: "queue send failed; alarm will retry", instance: messages[0]?.instanceKey, error: String(err) }));
       // Shorten the lease so the alarm picks these up at its next run instead of after a whole lease.
-      const retryAt = Date.now() + SEND_RETRY_MS;
+      const retryAt = Date.now() + SEND_RETRY_MS * retryDelayScale(this.env);
       this.#transaction(() => {
         for (const m of messages) this.#sql.exec("UPDATE deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
         this.#rescheduleAlarm();
       });
     }
+  }
+
+  /** The delivery lease under `RETRY_DELAY_SCALE`. */
+  #leaseMs(): number {
+    return leaseMs(retryDelayScale(this.env));
   }
 
   /** transactionSync, forgetting what a rolled-back transaction may have undone. */

@@ -15,6 +15,18 @@ import { deliveryFromRow, type DeliveryRecord, type DeliveryStatus, type Row } f
 /** How long a queued delivery may go unreported before the alarm sends it again. */
 export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
 
+/**
+ * The shortest lease `RETRY_DELAY_SCALE` may produce. A consumer holds a message for up to one
+ * attempt (15 s client timeout) plus its reports to the instance; a shorter lease would re-send
+ * deliveries that are still being attempted.
+ */
+export const MIN_SCALED_LEASE_MS = 60_000;
+
+/** The lease under a delay scale (1 in production: {@link DELIVERY_LEASE_MS}). */
+export function leaseMs(scale: number): number {
+  return Math.max(DELIVERY_LEASE_MS * scale, Math.min(DELIVERY_LEASE_MS, MIN_SCALED_LEASE_MS));
+}
+
 export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord | null {
   const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
   return row ? deliveryFromRow(row) : null;

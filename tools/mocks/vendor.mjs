@@ -49,7 +49,8 @@ export function provisionedAnswer(instanceKey, password) {
   const shortId = createHash("sha256").update(`tenant:${instanceKey}`).digest("hex").slice(0, 10);
   return {
     refs: {
-      "mor.subscriptionId": digitsFrom(`mor:${instanceKey}`, "1", 6),
+      // Nine digits: a chaos run's hundreds of tenants must not share a MOR subscription by chance.
+      "mor.subscriptionId": digitsFrom(`mor:${instanceKey}`, "1", 9),
       "koodrive.carrierUserId": digitsFrom(`koodrive:${instanceKey}`, "1", 18),
       "koodrive.packageId": "14",
     },
