@@ -25,6 +25,7 @@ import {
   leaseMs,
   overdueDeliveries,
   promoteNext,
+  provisioningReplyPending,
   stalledConnectors,
 } from "./outbox";
 import { SCHEMA, schemaExists } from "./schema";
@@ -164,6 +165,17 @@ export class InstanceObject extends DurableObject<Bindings> {
   /** The instance, or null when this object has never been provisioned. */
   async view(): Promise<InstanceRecord | null> {
     return this.#hasSchema ? readInstance(this.#sql) : null;
+  }
+
+  /**
+   * For a delivery whose connector lacks refs: the refs as they stand, and whether the vendor's
+   * reply to instance.provisioned, which usually brings them, is still being delivered.
+   */
+  async refsOutlook(): Promise<{ refs: Record<string, string>; vendorReplyPending: boolean } | null> {
+    if (!this.#hasSchema) return null;
+    const instance = readInstance(this.#sql);
+    if (!instance) return null;
+    return { refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
   }
 
   async details(limit = 50): Promise<InstanceDetails | null> {

@@ -73,6 +73,21 @@ export function stalledConnectors(sql: SqlStorage): string[] {
     .map((r) => String(r.connector));
 }
 
+/**
+ * True while the vendor delivery of `instance.provisioned` is unsettled: its reply usually brings
+ * the refs other connectors need, so a delivery missing them keeps waiting for it.
+ */
+export function provisioningReplyPending(sql: SqlStorage): boolean {
+  return (
+    sql
+      .exec(
+        `SELECT 1 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+         WHERE d.connector = 'vendor' AND e.type = 'instance.provisioned' AND d.status IN ('pending', 'waiting') LIMIT 1`,
+      )
+      .toArray().length > 0
+  );
+}
+
 export function overdueDeliveries(sql: SqlStorage, nowMs: number): string[] {
   return sql
     .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' AND lease_until <= ?", nowMs)
