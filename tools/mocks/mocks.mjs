@@ -70,10 +70,13 @@ export async function startMocks(options = {}) {
   const log = options.log === false ? undefined : (options.log ?? ((line) => console.log(line)));
   const received = { vendor: [], koodrive: [], mor: [] };
 
+  // The mock vendor "creates" each tenant's MOR subscription when it hands out its id, as a real
+  // vendor app does; MOR then knows that id even before the gateway's first update.
+  const morIdsHandedOut = new Set();
   const specs = [
-    ["vendor", 0, createVendorHandler(vendorCfg)],
+    ["vendor", 0, createVendorHandler({ ...vendorCfg, onRefs: (refs) => morIdsHandedOut.add(refs["mor.subscriptionId"]) })],
     ["koodrive", 1, createKooDriveHandler(kooCfg)],
-    ["mor", 2, createMorHandler(morCfg)],
+    ["mor", 2, createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) })],
   ];
   /** @type {Record<string, Awaited<ReturnType<typeof startServer>>>} */
   const servers = {};

@@ -286,6 +286,14 @@ test("mor: wrong u, wrong or missing hash, unknown ids", async () => {
   assert.match(await morText(await update("abc")), /Subscription was not found/);
 });
 
+test("mor: a subscription id the vendor handed out exists before any update, so its delete succeeds", async () => {
+  const e = vendorEvent("instance.provisioned", "activeplatform:sub-never-updated");
+  const { body } = await json(await sendVendor(e.id, e.body));
+  const id = body.refs["mor.subscriptionId"];
+  assert.match(await morText(await del(id, "1")), /<success>Subscription deleted<\/success>/);
+  assert.match(await morText(await del(id, "1")), /Subscription was not found/);
+});
+
 test("mor: delete texts per action, not found afterwards, bad action", async () => {
   await update("100");
   await update("101");
