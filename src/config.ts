@@ -71,6 +71,15 @@ export function kooGalleryConfig(env: Bindings): KooGalleryConfig {
   };
 }
 
+/**
+ * `RETRY_DELAY_SCALE`: multiplies every wait of the delivery machinery (retry delays, the
+ * outbox lease and re-send, the wait for refs) so that chaos and soak runs live through days of
+ * retries in minutes. 1 in production; only a run that wants compressed time sets it lower.
+ */
+export function retryDelayScale(env: Bindings): number {
+  return parsed(env, "RETRY_DELAY_SCALE", z.coerce.number().positive().max(1), "1");
+}
+
 export function forwardPersonalData(env: Bindings): boolean {
   return parsed(env, "FORWARD_PERSONAL_DATA", boolFlag, "false");
 }
@@ -184,6 +193,7 @@ export function configProblems(env: Bindings): string[] {
   const checks: Array<() => unknown> = [
     () => kooGalleryConfig(env),
     () => forwardPersonalData(env),
+    () => retryDelayScale(env),
     () => activePlatformConfig(env),
     () => adminToken(env),
   ];

@@ -5,13 +5,12 @@
  * here because a replay may run long after the plan, against changed refs.
  */
 import type { Bindings } from "../bindings";
-import { ConfigError, type ConnectorName } from "../config";
+import { ConfigError, retryDelayScale, type ConnectorName } from "../config";
 import { deliverToKooDrive } from "../connectors/koodrive/client";
 import { deliverToMor } from "../connectors/mor/client";
 import { deliverToVendor } from "../connectors/vendor/client";
 import type { DeliveryMessage } from "./message";
 import type { AttemptOutcome } from "./outcome";
-import type { InstanceRecord } from "../lifecycle/types";
 import { connectorReacts, missingRefs, REFS_GRACE_MS } from "./plan";
 
 const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings, attempt: number) => Promise<AttemptOutcome>> = {
@@ -34,12 +33,16 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings, attem
   let deliverable = message;
   if (missingRefs(connector, message.refs).length > 0) {
     // The message carries the refs of when it was queued; the instance may have them by now.
-    const instance = (await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).view()) as InstanceRecord | null;
-    deliverable = { ...message, refs: { ...message.refs, ...(instance?.refs ?? {}) } };
+    const outlook = await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).refsOutlook();
+    deliverable = { ...message, refs: { ...message.refs, ...(outlook?.refs ?? {}) } };
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {
       const waitedMs = Date.now() - Date.parse(event.occurredAt);
-      if (waitedMs < REFS_GRACE_MS) return { kind: "transient", excerpt: "", reason: `${REASON_REFS_WAIT}: ${missing.join(", ")}` };
+      // While the vendor's reply to instance.provisioned is still being retried (an outage can
+      // outlast the grace), the refs are on their way: skipping now would lose this effect.
+      if (outlook?.vendorReplyPending || waitedMs < REFS_GRACE_MS * retryDelayScale(env)) {
+        return { kind: "transient", excerpt: "", reason: `${REASON_REFS_WAIT}: ${missing.join(", ")}` };
+      }
       return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };
     }
   }

@@ -15,6 +15,7 @@ import type { AttemptReport } from "../instance/instance-object";
 import { runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
+import { retryDelayScale } from "../config";
 import { VendorProvisionReply } from "../connectors/vendor/response";
 import { boundReply } from "../instance/refs-limits";
 import { MAX_REASON_CHARS } from "./message-size";
@@ -34,7 +35,9 @@ export async function consumeDeliveries(batch: MessageBatch<DeliveryMessage>, en
 
 async function settle(message: Message<DeliveryMessage>, env: Bindings, journal: DeliveryJournal): Promise<void> {
   const delivery = message.body;
+  let scale = 1;
   try {
+    scale = retryDelayScale(env);
     const gate = await admission(env, delivery);
     if (!gate.admit) return await parked(message, env, 0);
     const started = Date.now();
@@ -56,7 +59,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     if (await pausedAfterFailure(env, delivery, verdict)) return await parked(message, env, durationMs, verdict.reason);
     // A delivery woken after a pause counts on from the attempts it had made before.
     const attemptNo = (delivery.priorAttempts ?? 0) + message.attempts;
-    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random });
+    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random, scale });
     if (decision.retry) {
       const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) })) as DeliveryRecord | null;
       journal.attempted(delivery, record, "retrying", gate);
@@ -74,7 +77,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     log(delivery, "dead-lettered", attemptNo, durationMs, reason);
   } catch (err) {
     console.error({ msg: "delivery consumer error", deliveryId: delivery.deliveryId, instance: delivery.instanceKey, connector: delivery.connector, error: err instanceof Error ? err.message : String(err) });
-    message.retry({ delaySeconds: INTERNAL_RETRY_S });
+    message.retry({ delaySeconds: Math.round(INTERNAL_RETRY_S * scale) });
   }
 }
 

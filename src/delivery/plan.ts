@@ -5,7 +5,8 @@
  *
  * Missing refs do not skip a delivery here: the vendor's reply to instance.provisioned, which
  * usually brings them, may land after the next event is applied. The consumer waits for them
- * for {@link REFS_GRACE_MS} and only then records the delivery as skipped.
+ * while that reply is still being delivered, and at least {@link REFS_GRACE_MS}, and only then
+ * records the delivery as skipped.
  */
 import type { ConnectorName } from "../config";
 import type { EventType } from "../lifecycle/types";

@@ -58,6 +58,11 @@ export interface RetryInput {
   outcome: AttemptOutcome;
   /** Injected uniform random in [0, 1) so that tests can pin the jitter. */
   random: () => number;
+  /**
+   * `RETRY_DELAY_SCALE` (default 1): the finished delay is multiplied by it, so a compressed run
+   * keeps the schedule's shape, floors and clamps. Attempt counts are not scaled.
+   */
+  scale?: number;
 }
 
 export type RetryDecision = { retry: true; delayS: number } | { retry: false; reason: string };
@@ -70,10 +75,11 @@ function isOverload(outcome: AttemptOutcome): boolean {
   return outcome.status === 429 || outcome.status === 408 || outcome.reason === REASON_TIMEOUT;
 }
 
-export function nextRetryDelay({ attempt, outcome, random }: RetryInput): RetryDecision {
+export function nextRetryDelay({ attempt, outcome, random, scale = 1 }: RetryInput): RetryDecision {
   if (!Number.isSafeInteger(attempt) || attempt < 1) {
     throw new RangeError(`attempt must be an integer >= 1, got ${String(attempt)}`);
   }
+  if (!(scale > 0 && scale <= 1)) throw new RangeError(`scale must be in (0, 1], got ${String(scale)}`);
   switch (outcome.kind) {
     case "delivered":
       return { retry: false, reason: "delivered" };
@@ -100,5 +106,7 @@ export function nextRetryDelay({ attempt, outcome, random }: RetryInput): RetryD
     delay = base * (1 - JITTER_FRACTION + 2 * JITTER_FRACTION * r);
   }
   if (isOverload(outcome)) delay = Math.max(delay, OVERLOAD_FLOOR_S);
-  return { retry: true, delayS: clamp(Math.round(delay), 1, MAX_QUEUE_DELAY_S) };
+  const delayS = clamp(Math.round(delay), 1, MAX_QUEUE_DELAY_S);
+  // Queues take whole seconds; a scaled delay may round to 0, an immediate retry.
+  return { retry: true, delayS: scale === 1 ? delayS : Math.round(delayS * scale) };
 }

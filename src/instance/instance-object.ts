@@ -11,7 +11,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
-import { enabledConnectors, forwardPersonalData, type ConnectorName } from "../config";
+import { enabledConnectors, forwardPersonalData, retryDelayScale, type ConnectorName } from "../config";
 import { planDeliveries } from "../delivery/plan";
 import { indexDeadLetter, type DeadLetterSummary } from "../delivery/dead-letters";
 import type { DeliveryMessage } from "../delivery/message";
@@ -25,13 +25,14 @@ import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from ".
 import {
   appendAttempt,
   deadLetterSummary,
-  DELIVERY_LEASE_MS,
   earliestLease,
   getDelivery,
   hasOpenDelivery,
   insertDelivery,
   isSettled,
+  leaseMs,
   promoteNext,
+  provisioningReplyPending,
   recordSendFailure,
   stalledConnectors,
   supersedingDelivery,
@@ -123,6 +124,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = new Date();
     const enabled = enabledConnectors(this.env);
     const forwardPersonal = forwardPersonalData(this.env);
+    const lease = this.#leaseMs();
     const eventId = crypto.randomUUID();
     const deliveryIds = new Map<ConnectorName, string>(enabled.map((c) => [c, newDeliveryId()]));
 
@@ -181,7 +183,7 @@ export class InstanceObject extends DurableObject<Bindings> {
 
       const queued: DeliveryMessage[] = [];
       const projected: DeliveryProjection[] = [];
-      const leaseUntil = now.getTime() + DELIVERY_LEASE_MS;
+      const leaseUntil = now.getTime() + lease;
       for (const plan of planDeliveries({ type, test: cmd.test, enabled })) {
         const deliveryId = deliveryIds.get(plan.connector)!;
         const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
@@ -231,6 +233,17 @@ export class InstanceObject extends DurableObject<Bindings> {
     return this.#hasSchema ? readInstance(this.#sql) : null;
   }
 
+  /**
+   * For a delivery whose connector lacks refs: the refs as they stand, and whether the vendor's
+   * reply to instance.provisioned, which usually brings them, is still being delivered.
+   */
+  async refsOutlook(): Promise<{ refs: Record<string, string>; vendorReplyPending: boolean } | null> {
+    if (!this.#hasSchema) return null;
+    const instance = readInstance(this.#sql);
+    if (!instance) return null;
+    return { refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
+  }
+
   async details(limit = 50): Promise<InstanceDetails | null> {
     if (!this.#hasSchema) return null;
     const instance = readInstance(this.#sql);
@@ -273,7 +286,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     let staged = false;
     const n = delivery.attempts + 1;
     const status = report.result === "retrying" ? "pending" : report.result;
-    const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
+    const lease = this.#leaseMs();
+    const leaseUntil = status === "pending" ? now + (report.attempt.nextRetryS ?? 0) * 1000 + lease : null;
     this.#transaction(() => {
       let reason = report.reason ?? null;
       if (report.refs || report.appInfo) {
@@ -294,7 +308,7 @@ export class InstanceObject extends DurableObject<Bindings> {
         `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?`,
         status, reason, delivery.attempts + 1, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
       );
-      if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
       staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status, attempts: n, reason: report.reason ?? null }, now);
       this.#rescheduleAlarm();
     });
@@ -312,7 +326,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     let staged = false;
     const promoted = this.#transaction(() => {
       this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
-      const next = promoteNext(this.#sql, delivery.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      const next = promoteNext(this.#sql, delivery.connector, now + this.#leaseMs(), new Date(now).toISOString());
       staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status: "dead", attempts: delivery.attempts, reason }, now);
       this.#rescheduleAlarm();
       return next;
@@ -361,7 +375,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (bytes > MAX_DELIVERY_MESSAGE_BYTES) return { replayed: false, delivery, message: tooLargeReason(bytes) };
     const now = Date.now();
     const at = new Date(now).toISOString();
-    const leaseUntil = now + DELIVERY_LEASE_MS;
+    const leaseUntil = now + this.#leaseMs();
     const send = this.#transaction(() => {
       let id: string | null = deliveryId;
       if (delivery.status === "pending") {
@@ -410,10 +424,10 @@ export class InstanceObject extends DurableObject<Bindings> {
     this.#alarmAt = null;
     if (!this.#hasSchema) return;
     const now = Date.now();
-    const leaseUntil = now + DELIVERY_LEASE_MS;
+    const leaseUntil = now + this.#leaseMs();
     let rechecked: string[] = [];
     const { resend, dead } = this.#transaction(() => {
-      const { resend, dead } = takeOverdue(this.#sql, now);
+      const { resend, dead } = takeOverdue(this.#sql, now, this.#leaseMs());
       // A parked delivery's lease is its recheck: a lost wake-up from the gate cannot strand it.
       rechecked = overdueParked(this.#sql, now);
       unpark(this.#sql, rechecked, leaseUntil, new Date(now).toISOString());
@@ -469,7 +483,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = Date.now();
     const ids = this.#transaction(() => {
       const parked = parkedFor(this.#sql, connector);
-      unpark(this.#sql, parked, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+      unpark(this.#sql, parked, now + this.#leaseMs(), new Date(now).toISOString());
       if (parked.length > 0) this.#rescheduleAlarm();
       return parked;
     });
@@ -511,10 +525,10 @@ export class InstanceObject extends DurableObject<Bindings> {
         const dead: string[] = [];
         const promoted: string[] = [];
         for (const failure of failures) {
-          const record = recordSendFailure(this.#sql, failure, now);
+          const record = recordSendFailure(this.#sql, failure, now, retryDelayScale(this.env));
           if (!record) continue;
           dead.push(record.deliveryId);
-          const next = promoteNext(this.#sql, record.connector, now + DELIVERY_LEASE_MS, new Date(now).toISOString());
+          const next = promoteNext(this.#sql, record.connector, now + this.#leaseMs(), new Date(now).toISOString());
           if (next) promoted.push(next);
         }
         this.#rescheduleAlarm();
@@ -585,6 +599,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     } catch {
       return false;
     }
+  }
+
+  /** The delivery lease under `RETRY_DELAY_SCALE`. */
+  #leaseMs(): number {
+    return leaseMs(retryDelayScale(this.env));
   }
 
   /** transactionSync, forgetting what a rolled-back transaction may have undone. */

@@ -48,6 +48,18 @@ export function sendRetryDelayMs(sends: number): number {
 /** Why the outbox could not hand a message to the queue. */
 export type SendFailure = { deliveryId: string; kind: "failed"; error: string } | { deliveryId: string; kind: "too_large"; bytes: number };
 
+/**
+ * The shortest lease `RETRY_DELAY_SCALE` may produce. A consumer holds a message for up to one
+ * attempt (15 s client timeout) plus its reports to the instance; a shorter lease would re-send
+ * deliveries that are still being attempted.
+ */
+export const MIN_SCALED_LEASE_MS = 60_000;
+
+/** The lease under a delay scale (1 in production: {@link DELIVERY_LEASE_MS}). */
+export function leaseMs(scale: number): number {
+  return Math.max(DELIVERY_LEASE_MS * scale, Math.min(DELIVERY_LEASE_MS, MIN_SCALED_LEASE_MS));
+}
+
 export function getDelivery(sql: SqlStorage, deliveryId: string): DeliveryRecord | null {
   const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", deliveryId).toArray()[0];
   return row ? deliveryFromRow(row) : null;
@@ -87,11 +99,26 @@ export function stalledConnectors(sql: SqlStorage): string[] {
 }
 
 /**
+ * True while the vendor delivery of `instance.provisioned` is unsettled: its reply usually brings
+ * the refs other connectors need, so a delivery missing them keeps waiting for it.
+ */
+export function provisioningReplyPending(sql: SqlStorage): boolean {
+  return (
+    sql
+      .exec(
+        `SELECT 1 FROM deliveries d JOIN events e ON e.seq = d.event_seq
+         WHERE d.connector = 'vendor' AND e.type = 'instance.provisioned' AND d.status IN ('pending', 'waiting') LIMIT 1`,
+      )
+      .toArray().length > 0
+  );
+}
+
+/**
  * Pending deliveries whose lease ran out with no consumer report: each is counted as sent again
  * (its id is returned for the caller to send), or, when it has had {@link MAX_UNREPORTED_SENDS}
  * sends already, dead-lettered (returned in `dead`).
  */
-export function takeOverdue(sql: SqlStorage, nowMs: number): { resend: string[]; dead: string[] } {
+export function takeOverdue(sql: SqlStorage, nowMs: number, lease: number = DELIVERY_LEASE_MS): { resend: string[]; dead: string[] } {
   const resend: string[] = [];
   const dead: string[] = [];
   const at = new Date(nowMs).toISOString();
@@ -100,11 +127,11 @@ export function takeOverdue(sql: SqlStorage, nowMs: number): { resend: string[];
     const d = deliveryFromRow(row);
     const sends = Number(row.unreported_sends);
     if (sends >= MAX_UNREPORTED_SENDS) {
-      const reason = `queued ${sends} times and no consumer reported on it within the ${DELIVERY_LEASE_MS / 60_000}-minute lease`;
+      const reason = `queued ${sends} times and no consumer reported on it within the ${Math.round(lease / 1000)}-second lease`;
       settleDead(sql, d, reason, { at, outcome: "no_consumer_report", excerpt: reason, durationMs: 0 });
       dead.push(d.deliveryId);
     } else {
-      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1 WHERE delivery_id = ?", nowMs + DELIVERY_LEASE_MS, d.deliveryId);
+      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1 WHERE delivery_id = ?", nowMs + lease, d.deliveryId);
       resend.push(d.deliveryId);
     }
   }
@@ -116,7 +143,7 @@ export function takeOverdue(sql: SqlStorage, nowMs: number): { resend: string[];
  * {@link sendRetryDelayMs}, or dead-lettered when it can never fit or has been sent
  * {@link MAX_UNREPORTED_SENDS} times. Returns the delivery when it is now dead.
  */
-export function recordSendFailure(sql: SqlStorage, failure: SendFailure, nowMs: number): DeliveryRecord | null {
+export function recordSendFailure(sql: SqlStorage, failure: SendFailure, nowMs: number, scale = 1): DeliveryRecord | null {
   const row = sql.exec<Row>("SELECT * FROM deliveries WHERE delivery_id = ?", failure.deliveryId).toArray()[0];
   const d = row ? deliveryFromRow(row) : null;
   // Settled meanwhile (a consumer reported on an earlier copy): nothing to record.
@@ -132,7 +159,7 @@ export function recordSendFailure(sql: SqlStorage, failure: SendFailure, nowMs: 
     const reason = `queue send failed ${sends} times; last error: ${error}`;
     return settleDead(sql, d, reason, { at, outcome: "queue_send_failed", excerpt: error, durationMs: 0 });
   }
-  const delayMs = sendRetryDelayMs(sends);
+  const delayMs = sendRetryDelayMs(sends) * scale;
   const log = appendAttempt(d, { at, outcome: "queue_send_failed", excerpt: error, durationMs: 0, nextRetryS: delayMs / 1000 });
   sql.exec(
     "UPDATE deliveries SET attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?",

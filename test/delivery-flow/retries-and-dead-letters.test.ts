@@ -11,6 +11,7 @@ import type { DeadLetterMessage, DeliveryMessage } from "../../src/delivery/mess
 import { MAX_ATTEMPTS } from "../../src/delivery/retry-policy";
 import worker from "../../src/index";
 import type { DeliveryRecord } from "../../src/instance/records";
+import { instanceIdForOrder, newInstanceOrderKey } from "../../src/marketplaces/koogallery/commands";
 import { details } from "../support/instances";
 import { expectSigned, newInstanceV1, v1 } from "../support/koogallery";
 import { pendingMessages, setQueue, stubFor } from "../support/outbox";
@@ -197,6 +198,33 @@ describe("instance refs", () => {
     expect(record.status).toBe("skipped");
     expect(record.reason).toBe("instance refs missing: koodrive.carrierUserId, koodrive.packageId");
     expect(partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire"))).toHaveLength(0);
+  });
+
+  it("refs missing past the grace period while the vendor's reply to instance.provisioned is still being retried: keeps waiting, then uses them", async () => {
+    // The provisioned webhook stays on its way (its queue message is held), as in a vendor outage.
+    const orderId = `CS${crypto.randomUUID().replaceAll("-", "").slice(0, 15)}`;
+    const key = `koogallery:${await instanceIdForOrder(newInstanceOrderKey("v1", { orderId, productId: "OFFI000000000000000001" }))}`;
+    await setQueue(key, "lose");
+    const { instanceId } = await newInstanceV1({ orderId });
+    expect(key).toBe(`koogallery:${instanceId}`);
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    const messages = await pendingMessages(key);
+    const provisioned = messages.find((m) => m.connector === "vendor" && m.event.type === "instance.provisioned")!;
+    const mor = messages.find((m) => m.connector === "mor")!;
+    partners.fail("vendor", 1, 503);
+    expect((await consumeOnce(provisioned, 1)).result.retryMessages).toEqual([{ msgId: "msg" }]);
+
+    const old = { ...mor, event: { ...mor.event, occurredAt: new Date(Date.now() - 16 * 60_000).toISOString() } };
+    const waiting = await consumeOnce(old, 3);
+    expect(waiting.result.retryMessages).toEqual([{ msgId: "msg" }]);
+    const record = await deliveryRecord(key, mor.deliveryId);
+    expect(record.status).toBe("pending");
+    expect(record.attemptLog.at(-1)!.excerpt).toBe("waiting for instance refs: mor.subscriptionId");
+
+    expect((await consumeOnce(provisioned, 2)).result.explicitAcks).toEqual(["msg"]);
+    expect((await consumeOnce(old, 4)).result.explicitAcks).toEqual(["msg"]);
+    expect(new URLSearchParams(partners.of("mor").at(-1)!.body).get("subscription_id")).toBe("77");
+    expect((await deliveryRecord(key, mor.deliveryId)).status).toBe("delivered");
   });
 });
 

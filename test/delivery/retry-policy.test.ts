@@ -129,6 +129,38 @@ describe("nextRetryDelay", () => {
     expect(total).toBe(272555);
   });
 
+  describe("with RETRY_DELAY_SCALE", () => {
+    it("scale 1 (the production default) schedules exactly what no scale does", () => {
+      for (const [, attempt, outcome, r] of rows) {
+        expect(nextRetryDelay({ attempt, outcome, random: fixed(r), scale: 1 })).toEqual(nextRetryDelay({ attempt, outcome, random: fixed(r) }));
+      }
+    });
+
+    // The finished production delay (jitter, floors, Retry-After clamp) times the scale, rounded to
+    // whole seconds as Queues take them.
+    const scaled: Array<[string, number, AttemptOutcome, number, number, number]> = [
+      ["attempt 5 at 1/100", 5, http(503), 0.5, 0.01, 18],
+      ["the 12 h cap at 1/100", 12, network, 0.5, 0.01, 432],
+      ["the 60 s overload floor at 1/10", 1, http(429), 0.5, 0.1, 6],
+      ["Retry-After 45 s at 1/10", 2, http(503, 45), 0.5, 0.1, 5],
+      ["5 s at 1/1000 is an immediate retry", 1, http(503), 0.5, 0.001, 0],
+    ];
+    it.each(scaled)("%s", (_label, attempt, outcome, r, scale, expected) => {
+      expect(nextRetryDelay({ attempt, outcome, random: fixed(r), scale })).toEqual({ retry: true, delayS: expected });
+    });
+
+    it("does not scale the attempt budget", () => {
+      expect(nextRetryDelay({ attempt: 15, outcome: network, random: fixed(0.5), scale: 0.001 })).toMatchObject({ retry: false });
+      expect(nextRetryDelay({ attempt: 14, outcome: network, random: fixed(0.5), scale: 0.001 })).toMatchObject({ retry: true });
+    });
+
+    it("rejects a scale outside (0, 1]", () => {
+      for (const scale of [0, -1, 1.5, Number.NaN]) {
+        expect(() => nextRetryDelay({ attempt: 1, outcome: network, random: fixed(0.5), scale })).toThrow(RangeError);
+      }
+    });
+  });
+
   it("rejects nonsense inputs instead of scheduling them", () => {
     expect(() => nextRetryDelay({ attempt: 0, outcome: network, random: fixed(0.5) })).toThrow(RangeError);
     expect(() => nextRetryDelay({ attempt: 1.5, outcome: network, random: fixed(0.5) })).toThrow(RangeError);

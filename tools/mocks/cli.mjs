@@ -7,7 +7,16 @@ import { parseArgs } from "node:util";
 import { DEFAULTS, startMocks } from "./mocks.mjs";
 
 const SERVERS = ["vendor", "koodrive", "mor"];
-const FAULT_FLAGS = { "fail-rate": "failRate", latency: "latencyMs", status: "status", "down-for": "downForS" };
+const FAULT_FLAGS = {
+  "fail-rate": "failRate",
+  "fail-status": "failStatus",
+  "retry-after": "retryAfterS",
+  latency: "latencyMs",
+  "slow-rate": "slowRate",
+  "slow-ms": "slowMs",
+  status: "status",
+  "down-for": "downForS",
+};
 
 export const USAGE = `Usage: node tools/mocks/index.mjs [options]
 
@@ -33,11 +42,20 @@ Options:
 
 Failure injection (all servers; prefix with vendor-, koodrive- or mor- for one server,
 e.g. --mor-fail-rate 0.5; the prefixed form wins):
-  --fail-rate <0..1>         answer 503 to this share of requests
+  --fail-rate <0..1>         refuse this share of requests (with --fail-status, default 503)
+  --fail-status <code>       status of those refusals, e.g. 429
+  --retry-after <seconds>    refusals carry Retry-After: <seconds>
   --latency <ms>             wait before every answer
+  --slow-rate <0..1>         process this share of requests, then hold the answer back --slow-ms
+  --slow-ms <ms>             e.g. 16000, past the gateway's 15 s client timeout
   --status <code>            always answer this HTTP status
   --down-for <seconds>       answer 503 to everything for the first N seconds after start
-Injected faults happen before the partner logic, so a failed request changes no mock state.
+Refusals happen before the partner logic, so a refused request changes no mock state; a slow
+answer comes after the work is done, so the caller cannot tell whether it was.
+
+Runtime switch (each server): GET shows the settings, POST a JSON patch changes them, DELETE
+restores the start settings; "downForS" then counts from the moment it is set, null unsets:
+  curl -X POST http://127.0.0.1:9103/__mock/faults -d '{"failRate":0.6,"downForS":120}'
 
   --help                     this text
 `;
@@ -105,7 +123,14 @@ export function parseCli(argv, env) {
     const out = {};
     for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
       const name = `${prefix}${flag}`;
-      const rule = key === "failRate" ? { min: 0, max: 1 } : key === "status" ? { min: 100, max: 599, integer: true } : { min: 0 };
+      const rule =
+        key === "failRate" || key === "slowRate"
+          ? { min: 0, max: 1 }
+          : key === "status" || key === "failStatus"
+            ? { min: 100, max: 599, integer: true }
+            : key === "retryAfterS"
+              ? { min: 0, integer: true }
+              : { min: 0 };
       out[key] = num(values[name], name, rule);
     }
     return out;

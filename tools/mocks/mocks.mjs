@@ -7,7 +7,7 @@
 import { mergeFaults } from "./faults.mjs";
 import { createKooDriveHandler, koodriveUserId } from "./koodrive.mjs";
 import { createMorHandler } from "./mor.mjs";
-import { startServer } from "./server.mjs";
+import { CONTROL_PATH, startServer } from "./server.mjs";
 import { DEFAULT_VENDOR_SECRET, createVendorHandler } from "./vendor.mjs";
 
 export const DEFAULT_PORT_BASE = 9101;
@@ -45,6 +45,12 @@ export const DEFAULTS = Object.freeze({
  * @property {{vendor: object[], koodrive: object[], mor: object[]}} received every request, in order:
  *   {at, method, path, query, headers, body, status, ok, verdict, injected, fields, warnings, response}
  * @property {Record<string, string>} gatewayVars non-secret gateway settings pointing at these mocks
+ * @property {{vendor: string, koodrive: string, mor: string}} controlUrls each server's runtime fault
+ *   switch (GET shows, POST a JSON patch, DELETE restores the start settings)
+ * @property {(server: "vendor"|"koodrive"|"mor"|"all", patch: Record<string, unknown>) => void} setFaults
+ *   the same switch in-process; `downForS` counts from now, `null` unsets `status`/`retryAfterS`
+ * @property {(server?: "vendor"|"koodrive"|"mor"|"all") => void} resetFaults back to the start settings
+ * @property {() => Record<"vendor"|"koodrive"|"mor", import("./faults.mjs").Faults>} faults current settings
  * @property {() => Promise<void>} close
  */
 
@@ -64,12 +70,15 @@ export async function startMocks(options = {}) {
   const log = options.log === false ? undefined : (options.log ?? ((line) => console.log(line)));
   const received = { vendor: [], koodrive: [], mor: [] };
 
+  // The mock vendor "creates" each tenant's MOR subscription when it hands out its id, as a real
+  // vendor app does; MOR then knows that id even before the gateway's first update.
+  const morIdsHandedOut = new Set();
   const specs = [
-    ["vendor", 0, createVendorHandler(vendorCfg)],
+    ["vendor", 0, createVendorHandler({ ...vendorCfg, onRefs: (refs) => morIdsHandedOut.add(refs["mor.subscriptionId"]) })],
     ["koodrive", 1, createKooDriveHandler(kooCfg)],
-    ["mor", 2, createMorHandler(morCfg)],
+    ["mor", 2, createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) })],
   ];
-  /** @type {Record<string, {url: string, port: number, close: () => Promise<void>}>} */
+  /** @type {Record<string, Awaited<ReturnType<typeof startServer>>>} */
   const servers = {};
   try {
     for (const [name, offset, handler] of specs) {
@@ -90,8 +99,21 @@ export async function startMocks(options = {}) {
   }
 
   const urls = { vendor: `${servers.vendor.url}${vendorCfg.path}`, koodrive: servers.koodrive.url, mor: servers.mor.url };
+  const pick = (/** @type {string} */ server) => {
+    if (server === "all") return Object.values(servers);
+    if (!servers[server]) throw new RangeError(`unknown mock server ${JSON.stringify(server)}`);
+    return [servers[server]];
+  };
   return {
     urls,
+    controlUrls: { vendor: `${servers.vendor.url}${CONTROL_PATH}`, koodrive: `${servers.koodrive.url}${CONTROL_PATH}`, mor: `${servers.mor.url}${CONTROL_PATH}` },
+    setFaults: (server, patch) => {
+      for (const s of pick(server)) s.setFaults(patch);
+    },
+    resetFaults: (server = "all") => {
+      for (const s of pick(server)) s.resetFaults();
+    },
+    faults: () => ({ vendor: servers.vendor.faults(), koodrive: servers.koodrive.faults(), mor: servers.mor.faults() }),
     ports: { vendor: servers.vendor.port, koodrive: servers.koodrive.port, mor: servers.mor.port },
     received,
     gatewayVars: {

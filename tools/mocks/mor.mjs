@@ -62,9 +62,10 @@ const statusXml = (kind, text, extra = "") =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<page><status><${kind}>${escapeXml(text)}</${kind}>${extra}</status></page>\n`;
 
 /**
- * @param {{user: string, secret: string, disabledAsError?: boolean}} cfg
+ * @param {{user: string, secret: string, disabledAsError?: boolean, exists?: (id: string) => boolean}} cfg
  *   disabledAsError: answer delete action 2 inside <error>, as the wiki's delete page lists it,
- *   to check that the gateway still treats it as success.
+ *   to check that the gateway still treats it as success. exists: ids that exist without an
+ *   update first (the mock vendor's refs), so deleting one that was never updated succeeds.
  */
 export function createMorHandler(cfg) {
   /** id -> subscription record */
@@ -145,7 +146,12 @@ export function createMorHandler(cfg) {
     fields.action = action;
     const text = DELETE_TEXTS[/** @type {"1"|"2"|"3"} */ (action)];
     if (!text) return answer("error", "Subscription delete action was not found", { fields, warnings });
-    const sub = subs.get(id);
+    let sub = subs.get(id);
+    if (!sub && !deleted.has(id) && cfg.exists?.(id)) {
+      sub = { id, user_id: "0", service_id: "0", status: "active", subscription_memo: "" };
+      subs.set(id, sub);
+      fields.created = "auto";
+    }
     if (!sub) return answer("error", "Subscription was not found", { fields, warnings });
     if (action === "2") {
       sub.status = "disabled";

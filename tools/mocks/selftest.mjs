@@ -286,6 +286,14 @@ test("mor: wrong u, wrong or missing hash, unknown ids", async () => {
   assert.match(await morText(await update("abc")), /Subscription was not found/);
 });
 
+test("mor: a subscription id the vendor handed out exists before any update, so its delete succeeds", async () => {
+  const e = vendorEvent("instance.provisioned", "activeplatform:sub-never-updated");
+  const { body } = await json(await sendVendor(e.id, e.body));
+  const id = body.refs["mor.subscriptionId"];
+  assert.match(await morText(await del(id, "1")), /<success>Subscription deleted<\/success>/);
+  assert.match(await morText(await del(id, "1")), /Subscription was not found/);
+});
+
 test("mor: delete texts per action, not found afterwards, bad action", async () => {
   await update("100");
   await update("101");
@@ -377,12 +385,76 @@ test("faults: an injected failure leaves no state behind (vendor dedup)", async 
   }
 });
 
+test("faults: the runtime switch changes, lifts and resets faults, in-process and over HTTP", async () => {
+  let t = Date.now();
+  const m = await startMocks({ portBase: 0, log: false, now: () => t, random: () => 0.5 });
+  const params = { u: "admin", subscription_id: "7", hash: morHash(["7"], SECRET) };
+  const morCall = () => post(`${m.urls.mor}/billing/api/subscription_update`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+  try {
+    assert.equal((await morCall()).status, 200);
+    m.setFaults("mor", { downForS: 30, retryAfterS: 4 });
+    const down = await morCall();
+    assert.equal(down.status, 503);
+    assert.equal(down.headers.get("retry-after"), "4");
+    t += 31_000;
+    assert.equal((await morCall()).status, 200);
+    // Over HTTP: a 60 % fail rate as 429 (random() is 0.5 here, so every request fails).
+    const set = await fetch(m.controlUrls.mor, { method: "POST", body: JSON.stringify({ failRate: 0.6, failStatus: 429, retryAfterS: null }) });
+    assert.equal(set.status, 200);
+    assert.equal((await set.json()).faults.failStatus, 429);
+    const refused = await morCall();
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get("retry-after"), null);
+    assert.equal((await fetch(m.controlUrls.mor, { method: "POST", body: '{"nope":1}' })).status, 400);
+    assert.equal((await fetch(m.controlUrls.mor, { method: "DELETE" })).status, 200);
+    assert.equal((await morCall()).status, 200);
+    assert.equal(m.faults().mor.failRate, 0);
+    // The switch is not a partner call: nothing recorded for it.
+    assert.ok(m.received.mor.every((r) => r.path === "/billing/api/subscription_update"));
+  } finally {
+    await m.close();
+  }
+});
+
+test("faults: a slow answer is processed first and only answered late", async () => {
+  const m = await startMocks({ portBase: 0, log: false, random: () => 0, mor: { faults: { slowRate: 1, slowMs: 400 } } });
+  try {
+    const params = { u: "admin", subscription_id: "8", subscription_activation_end: "1900000000", hash: morHash(["8"], SECRET) };
+    const body = new URLSearchParams(params).toString();
+    const aborted = await post(`${m.urls.mor}/billing/api/subscription_update`, body, { "content-type": "application/x-www-form-urlencoded" }).then(
+      () => false,
+      () => true,
+    );
+    assert.equal(aborted, false);
+    assert.equal(m.received.mor.length, 1);
+    assert.equal(m.received.mor[0].slow, true);
+    assert.equal(m.received.mor[0].ok, true);
+    await assert.rejects(
+      fetch(`${m.urls.mor}/billing/api/subscription_update`, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: AbortSignal.timeout(100) }),
+      { name: "TimeoutError" },
+    );
+    // The caller gave up, yet the work was done and recorded.
+    assert.equal(m.received.mor.length, 2);
+    assert.equal(m.received.mor[1].ok, true);
+  } finally {
+    await m.close();
+  }
+});
+
 // ---------- CLI ----------
 test("cli: flags map to options; prefixed fault flags win", () => {
   const { options } = parseCli(["--fail-rate", "1", "--mor-fail-rate=0", "--latency", "5", "--port-base", "9200", "--token-ttl", "60", "--mor-disabled-as-error"], {
     VENDOR_WEBHOOK_SECRET: "whsec_ZW52", MOR_API_SECRET: "from-env",
   });
-  assert.deepEqual(options.faults, { failRate: 1, latencyMs: 5, status: undefined, downForS: undefined });
+  assert.deepEqual(options.faults, {
+    failRate: 1, failStatus: undefined, retryAfterS: undefined, latencyMs: 5, slowRate: undefined, slowMs: undefined, status: undefined, downForS: undefined,
+  });
+  const slow = parseCli(["--slow-rate", "0.1", "--slow-ms", "16000", "--vendor-fail-status", "429", "--vendor-retry-after", "3"], {}).options;
+  assert.equal(slow.faults.slowRate, 0.1);
+  assert.equal(slow.faults.slowMs, 16000);
+  assert.equal(slow.vendor.faults.failStatus, 429);
+  assert.equal(slow.vendor.faults.retryAfterS, 3);
+  assert.throws(() => parseCli(["--retry-after", "1.5"], {}), /--retry-after/);
   assert.equal(options.mor.faults.failRate, 0);
   assert.equal(options.portBase, 9200);
   assert.equal(options.koodrive.tokenTtlS, 60);

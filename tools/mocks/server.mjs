@@ -5,10 +5,17 @@
  * async functions from a parsed request to a {@link Reply}, so partner logic never touches sockets.
  */
 import http from "node:http";
-import { pickFault } from "./faults.mjs";
+import { isSlow, patchFaults, pickFault } from "./faults.mjs";
 
 /** Anything larger is not a plausible partner call. */
 const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The runtime fault switch of every mock server: `GET` shows the settings, `POST` a JSON object
+ * changes some of them (see {@link patchFaults}), `DELETE` restores the ones the server started
+ * with. Never faulted, never recorded, so a harness can lift faults while the partner is "down".
+ */
+export const CONTROL_PATH = "/__mock/faults";
 
 /**
  * @typedef {object} MockRequest
@@ -55,29 +62,37 @@ export const jsonReply = (status, value, meta) => ({
  * @param {{now: () => number, random: () => number}} opts.clock
  * @param {((line: string) => void)|undefined} opts.log
  * @param {object[]} opts.received      every request is pushed here
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>, faults: () => import("./faults.mjs").Faults, setFaults: (patch: Record<string, unknown>) => import("./faults.mjs").Faults, resetFaults: () => void}>}
  */
-export async function startServer({ name, host, port, handler, faults, clock, log, received }) {
+export async function startServer({ name, host, port, handler, faults: initialFaults, clock, log, received }) {
   const startedAt = clock.now();
+  let faults = initialFaults;
+  const setFaults = (/** @type {Record<string, unknown>} */ patch) => (faults = patchFaults(faults, patch, clock.now()));
+  const resetFaults = () => {
+    faults = initialFaults;
+  };
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function serve(req, res) {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
+    if ((q < 0 ? url : url.slice(0, q)) === CONTROL_PATH) return control(req, res);
     /** @type {Reply} */
     let reply;
     let bodyBytes = Buffer.alloc(0);
     let injected = false;
+    let slowMs = 0;
     try {
       bodyBytes = await readBody(req);
-      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const f = faults;
+      if (f.latencyMs > 0) await sleep(f.latencyMs);
       const now = clock.now();
-      const fault = pickFault(faults, { elapsedMs: now - startedAt, random: clock.random });
+      const fault = pickFault(f, { elapsedMs: now - startedAt, nowMs: now, random: clock.random });
       if (fault) {
         injected = true;
         reply = {
           status: fault.status,
-          headers: { "content-type": "text/plain; charset=utf-8" },
+          headers: { "content-type": "text/plain; charset=utf-8", ...(fault.retryAfterS !== undefined ? { "retry-after": String(fault.retryAfterS) } : {}) },
           body: `mock ${name}: injected fault: ${fault.reason}\n`,
           verdict: `injected: ${fault.reason}`,
           ok: false,
@@ -92,6 +107,7 @@ export async function startServer({ name, host, port, handler, faults, clock, lo
           body: bodyBytes.toString("utf8"),
           now,
         });
+        if (isSlow(f, clock.random)) slowMs = f.slowMs;
       }
     } catch (err) {
       const tooLarge = err instanceof BodyTooLarge;
@@ -114,16 +130,45 @@ export async function startServer({ name, host, port, handler, faults, clock, lo
       ok: reply.ok ?? (reply.status >= 200 && reply.status < 300),
       verdict: reply.verdict,
       injected,
+      slow: slowMs > 0,
       fields: reply.fields ?? {},
       warnings: reply.warnings ?? [],
       response: reply.body,
     };
     received.push(entry);
     log?.(formatLine(name, entry));
-    if (!res.headersSent) {
+    // The work is done and recorded; only the answer is late (the caller may have given up).
+    if (slowMs > 0) await sleep(slowMs);
+    if (!res.headersSent && !res.destroyed) {
       res.writeHead(reply.status, { ...(reply.headers ?? {}), "content-length": Buffer.byteLength(reply.body) });
       res.end(reply.body);
     }
+  }
+
+  /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
+  async function control(req, res) {
+    let status = 200;
+    /** @type {unknown} */
+    let answer;
+    try {
+      if (req.method === "POST" || req.method === "PUT") {
+        const patch = JSON.parse((await readBody(req)).toString("utf8") || "{}");
+        if (!patch || typeof patch !== "object" || Array.isArray(patch)) throw new RangeError("body must be a JSON object");
+        setFaults(patch);
+      } else if (req.method === "DELETE") {
+        resetFaults();
+      } else if (req.method !== "GET") {
+        throw new RangeError("GET, POST or DELETE");
+      }
+      answer = { faults };
+      log?.(`${new Date(clock.now()).toISOString()} [${name}] ${req.method} ${CONTROL_PATH} -> faults ${JSON.stringify(faults)}`);
+    } catch (err) {
+      status = 400;
+      answer = { error: err instanceof Error ? err.message : String(err) };
+    }
+    const body = JSON.stringify(answer);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.end(body);
   }
 
   const server = http.createServer((req, res) => void serve(req, res));
@@ -139,6 +184,9 @@ export async function startServer({ name, host, port, handler, faults, clock, lo
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`,
     port: actualPort,
+    faults: () => faults,
+    setFaults,
+    resetFaults,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve(undefined));
@@ -184,7 +232,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * `2026-11-22T12:00:00.000Z [mor] POST /billing/api/subscription_update -> 200 ok ... key=value`
  * @param {string} name
- * @param {{at: string, method: string, path: string, status: number, verdict: string, fields: Record<string, unknown>, warnings: string[]}} e
+ * @param {{at: string, method: string, path: string, status: number, verdict: string, fields: Record<string, unknown>, warnings: string[], slow?: boolean}} e
  * @returns {string}
  */
 export function formatLine(name, e) {
@@ -193,7 +241,8 @@ export function formatLine(name, e) {
     .map(([k, v]) => `${k}=${quote(String(v))}`)
     .join(" ");
   const warnings = e.warnings.map((w) => ` [warning: ${w}]`).join("");
-  return `${e.at} [${name}] ${e.method} ${e.path} -> ${e.status} ${e.verdict}${fields ? ` ${fields}` : ""}${warnings}`;
+  const late = e.slow ? " [answer held back]" : "";
+  return `${e.at} [${name}] ${e.method} ${e.path} -> ${e.status} ${e.verdict}${fields ? ` ${fields}` : ""}${late}${warnings}`;
 }
 
 /** @param {string} s */

@@ -51,7 +51,8 @@ export function provisionedAnswer(instanceKey, password) {
   const shortId = createHash("sha256").update(`tenant:${instanceKey}`).digest("hex").slice(0, 10);
   return {
     refs: {
-      "mor.subscriptionId": digitsFrom(`mor:${instanceKey}`, "1", 6),
+      // Nine digits: a chaos run's hundreds of tenants must not share a MOR subscription by chance.
+      "mor.subscriptionId": digitsFrom(`mor:${instanceKey}`, "1", 9),
       "koodrive.carrierUserId": digitsFrom(`koodrive:${instanceKey}`, "1", 18),
       "koodrive.packageId": "14",
     },
@@ -66,10 +67,11 @@ export function provisionedAnswer(instanceKey, password) {
 }
 
 /**
- * @param {{secret: string}} opts
+ * @param {{secret: string, onRefs?: (refs: Record<string, string>) => void}} opts onRefs: told of
+ *   every refs answer, so the other mocks can know the partner ids the vendor handed out
  * @returns {(req: import("./server.mjs").MockRequest) => import("./server.mjs").Reply}
  */
-export function createVendorHandler({ secret }) {
+export function createVendorHandler({ secret, onRefs }) {
   const key = decodeWebhookSecret(secret);
   /** webhook-id -> {answer, bodyHash} of the first accepted delivery */
   const seen = new Map();
@@ -107,6 +109,7 @@ export function createVendorHandler({ secret }) {
     if (event.type === "instance.provisioned") {
       if (!passwords.has(instanceKey)) passwords.set(instanceKey, randomBytes(12).toString("base64url"));
       answer = provisionedAnswer(instanceKey, passwords.get(instanceKey));
+      onRefs?.(answer.refs);
     }
     seen.set(id, { answer, bodyHash, type: event.type });
     return jsonReply(200, answer, {
