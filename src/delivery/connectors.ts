@@ -5,6 +5,7 @@
  * here because a replay may run long after the plan, against changed refs.
  */
 import type { Bindings } from "../bindings";
+import type { DeliveryOutlook } from "../instance/instance-object";
 import { ConfigError, retryDelayScale, type ConnectorName } from "../config";
 import { deliverToKooDrive } from "../connectors/koodrive/client";
 import { deliverToMor } from "../connectors/mor/client";
@@ -25,22 +26,25 @@ export type DeliveryVerdict = AttemptOutcome | { kind: "skipped"; reason: string
 export const REASON_REFS_WAIT = "waiting for instance refs";
 export const REASON_UNEXPECTED = "unexpected error";
 
-/** `attempt`: the queue's count for this message, 1 on its first delivery. */
-export async function runDelivery(message: DeliveryMessage, env: Bindings, attempt = 1): Promise<DeliveryVerdict> {
+/**
+ * `attempt`: the queue's count for this message, 1 on its first delivery. `outlook`: the instance's
+ * view, when the caller already asked for it (the consumer does, before every attempt).
+ */
+export async function runDelivery(message: DeliveryMessage, env: Bindings, attempt = 1, outlook?: DeliveryOutlook | null): Promise<DeliveryVerdict> {
   const { connector, event } = message;
   if (!connectorReacts(connector, event.type)) return { kind: "skipped", reason: `${connector} does not react to ${event.type}` };
   if (event.test && connector !== "vendor") return { kind: "skipped", reason: "test event (testFlag=1): only the vendor connector is called" };
   let deliverable = message;
   if (missingRefs(connector, message.refs).length > 0) {
     // The message carries the refs of when it was queued; the instance may have them by now.
-    const outlook = await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).refsOutlook();
-    deliverable = { ...message, refs: { ...message.refs, ...(outlook?.refs ?? {}) } };
+    const view = outlook !== undefined ? outlook : await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).deliveryOutlook(message.deliveryId);
+    deliverable = { ...message, refs: { ...message.refs, ...(view?.refs ?? {}) } };
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {
       const waitedMs = Date.now() - Date.parse(event.occurredAt);
       // While the vendor's reply to instance.provisioned is still being retried (an outage can
       // outlast the grace), the refs are on their way: skipping now would lose this effect.
-      if (outlook?.vendorReplyPending || waitedMs < REFS_GRACE_MS * retryDelayScale(env)) {
+      if (view?.vendorReplyPending || waitedMs < REFS_GRACE_MS * retryDelayScale(env)) {
         return { kind: "transient", excerpt: "", reason: `${REASON_REFS_WAIT}: ${missing.join(", ")}` };
       }
       return { kind: "skipped", reason: `instance refs missing: ${missing.join(", ")}` };

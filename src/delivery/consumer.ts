@@ -11,7 +11,7 @@
  * attempt (`gate/admission.ts`). Each batch ends with one projection to the operations index.
  */
 import type { Bindings } from "../bindings";
-import type { AttemptReport } from "../instance/instance-object";
+import type { AttemptReport, DeliveryOutlook } from "../instance/instance-object";
 import { runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
@@ -38,12 +38,21 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
   let scale = 1;
   try {
     scale = retryDelayScale(env);
+    const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
+    // Queues deliver at least once, and the outbox re-sends what it heard nothing about: a copy of
+    // a delivery that is no longer in flight must not reach the partner, where an old effect could
+    // land after a newer one.
+    const outlook = (await instance.deliveryOutlook(delivery.deliveryId)) as DeliveryOutlook | null;
+    if (outlook?.status !== "pending") {
+      message.ack();
+      log(delivery, `not attempted: ${outlook?.status ?? "unknown"}`, (delivery.priorAttempts ?? 0) + message.attempts, 0);
+      return;
+    }
     const gate = await admission(env, delivery);
     if (!gate.admit) return await parked(message, env, 0);
     const started = Date.now();
-    const verdict = await runDelivery(delivery, env, message.attempts);
+    const verdict = await runDelivery(delivery, env, message.attempts, outlook);
     const durationMs = Date.now() - started;
-    const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
     const attempt = { at: new Date(started).toISOString(), outcome: verdict.kind, durationMs, ...details(verdict) };
 
     if (verdict.kind === "delivered" || verdict.kind === "skipped") {
@@ -63,6 +72,11 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     if (decision.retry) {
       const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) })) as DeliveryRecord | null;
       journal.attempted(delivery, record, "retrying", gate);
+      // Settled meanwhile by another copy or by the object itself: this copy is done.
+      if (record && record.status !== "pending") {
+        message.ack();
+        return;
+      }
       message.retry({ delaySeconds: decision.delayS });
       log(delivery, "retrying", attemptNo, durationMs, verdict.reason, decision.delayS);
       return;

@@ -86,6 +86,12 @@ export interface InstanceDetails {
   deliveries: DeliveryRecord[];
 }
 
+export interface DeliveryOutlook {
+  status: DeliveryRecord["status"];
+  refs: Record<string, string>;
+  vendorReplyPending: boolean;
+}
+
 export interface AttemptReport {
   deliveryId: string;
   result: "delivered" | "retrying" | "dead" | "skipped";
@@ -237,11 +243,18 @@ export class InstanceObject extends DurableObject<Bindings> {
    * For a delivery whose connector lacks refs: the refs as they stand, and whether the vendor's
    * reply to instance.provisioned, which usually brings them, is still being delivered.
    */
-  async refsOutlook(): Promise<{ refs: Record<string, string>; vendorReplyPending: boolean } | null> {
+  /**
+   * What the consumer needs before an attempt: whether this copy of the delivery is still the one
+   * to send (only a `pending` delivery is; a copy of one already settled, or parked, must not reach
+   * the partner again, or an old effect could land after a newer one), the instance's current refs,
+   * and whether the vendor's reply that usually brings them is still on its way.
+   */
+  async deliveryOutlook(deliveryId: string): Promise<DeliveryOutlook | null> {
     if (!this.#hasSchema) return null;
     const instance = readInstance(this.#sql);
-    if (!instance) return null;
-    return { refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
+    const delivery = getDelivery(this.#sql, deliveryId);
+    if (!instance || !delivery) return null;
+    return { status: delivery.status, refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
   }
 
   async details(limit = 50): Promise<InstanceDetails | null> {
@@ -273,8 +286,10 @@ export class InstanceObject extends DurableObject<Bindings> {
   async recordAttempt(report: AttemptReport): Promise<DeliveryRecord | null> {
     const delivery = this.#hasSchema ? getDelivery(this.#sql, report.deliveryId) : null;
     if (!delivery) return null;
-    // A late or duplicate report must not reopen a delivery that already reached a final state.
-    if (delivery.status === "delivered") return delivery;
+    // A late or duplicate report must not reopen a delivery that already reached a final state:
+    // the next one of its connector may be on its way. Only news of a success is still recorded
+    // (the partner has the effect, whatever the object had concluded).
+    if (isSettled(delivery.status) && (report.result !== "delivered" || delivery.status === "delivered")) return delivery;
     const now = Date.now();
     let promoted: string | null = null;
     const current = readInstance(this.#sql);

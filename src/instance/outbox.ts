@@ -107,7 +107,7 @@ export function provisioningReplyPending(sql: SqlStorage): boolean {
     sql
       .exec(
         `SELECT 1 FROM deliveries d JOIN events e ON e.seq = d.event_seq
-         WHERE d.connector = 'vendor' AND e.type = 'instance.provisioned' AND d.status IN ('pending', 'waiting') LIMIT 1`,
+         WHERE d.connector = 'vendor' AND e.type = 'instance.provisioned' AND d.status IN ('pending', 'waiting', 'parked') LIMIT 1`,
       )
       .toArray().length > 0
   );
@@ -127,7 +127,8 @@ export function takeOverdue(sql: SqlStorage, nowMs: number, lease: number = DELI
     const d = deliveryFromRow(row);
     const sends = Number(row.unreported_sends);
     if (sends >= MAX_UNREPORTED_SENDS) {
-      const reason = `queued ${sends} times and no consumer reported on it within the ${Math.round(lease / 1000)}-second lease`;
+      const span = lease % 60_000 === 0 ? `${lease / 60_000}-minute` : `${Math.round(lease / 1000)}-second`;
+      const reason = `queued ${sends} times and no consumer reported on it within the ${span} lease`;
       settleDead(sql, d, reason, { at, outcome: "no_consumer_report", excerpt: reason, durationMs: 0 });
       dead.push(d.deliveryId);
     } else {

@@ -63,7 +63,13 @@ const MOR_PREFIX = "/billing/api/";
  * @param {number} [input.downtimeGraceMs] after a restart the gateway may still be warming up
  * @returns {Verdict}
  */
-export function judgeRun({ runs, views, received, calls, downtimes, deadLetters, downtimeGraceMs = 2_000 }) {
+/** Where the chaos run points OPS_WEBHOOK_URL (the mock vendor, another path). */
+const OPS_PATH = "/ops";
+
+export function judgeRun({ runs, views, received: all, calls, downtimes, deadLetters, downtimeGraceMs = 2_000 }) {
+  // Operational events (connector.paused by the circuit breaker, …) reach the mock vendor at
+  // /ops; they are not partner deliveries and are counted apart.
+  const received = { ...all, vendor: all.vendor.filter((r) => !r.path.startsWith(OPS_PATH)) };
   const problems = new Problems();
   const partners = Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])]));
   const gateway = { instances: runs.length, byPlatform: /** @type {Record<string, number>} */ ({}), unacknowledged: 0, stateMismatch: 0, eventsLost: 0, eventsDoubled: 0, eventsMisordered: 0 };

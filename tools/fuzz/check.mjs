@@ -86,8 +86,10 @@ export function formProblem(request, answer, ctx) {
       if (status >= 400 && status < 500) return null;
       return status === 501 ? null : `ActivePlatform error with HTTP ${status}`;
     case "activeplatform-hidden":
-      if (status !== 404) return `wrong path secret answered ${status}, not 404`;
-      return isAdminError(body) || isTaskError(body) ? null : "wrong path secret: 404 without an error body";
+      // A wrong path secret is answered exactly as no route at all: 404, or 413 when the body is
+      // over the limit (the router refuses it before any route, so the two stay indistinguishable).
+      if (status !== 404 && status !== 413) return `wrong path secret answered ${status}, not 404 or 413`;
+      return isAdminError(body) ? null : `wrong path secret: ${status} without the router's error body`;
     case "admin":
       if (!isAdminError(body)) return `admin answer ${status} without error.code/message`;
       if (!request.creds) return status === 401 ? null : `admin without a valid token answered ${status}`;
