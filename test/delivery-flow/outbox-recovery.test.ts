@@ -62,7 +62,7 @@ describe("outbox recovery", () => {
     expect(partners.duplicateVendorIds).toBe(0);
   });
 
-  it("a duplicate queue message reaches the partner with the same id and is recorded once", async () => {
+  it("a duplicate queue message after delivery is acked without reaching the partner again, and recorded once", async () => {
     const { key, instanceId, orderId } = await provisioned();
     await setQueue(key, "lose");
     expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
@@ -74,10 +74,25 @@ describe("outbox recovery", () => {
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`m${i}`]);
     }
     const hooks = partners.of("vendor").filter((r) => r.headers["webhook-id"] === vendor.deliveryId);
-    expect(hooks).toHaveLength(2);
-    expect(partners.duplicateVendorIds).toBe(1);
+    expect(hooks).toHaveLength(1);
+    expect(partners.duplicateVendorIds).toBe(0);
     const record = (await details(key))!.deliveries.find((x) => x.deliveryId === vendor.deliveryId)!;
     expect(record.status).toBe("delivered");
     expect(record.attempts).toBe(1);
+  });
+
+  it("a late report from another copy never reopens a delivery that was settled: the next one may already be out", async () => {
+    const { key, instanceId, orderId } = await provisioned();
+    await setQueue(key, "lose");
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    const mor = (await pendingMessages(key)).find((m) => m.connector === "mor")!;
+    const stub = stubFor(key);
+    await stub.markDead(mor.deliveryId, "dead-lettered by an operator test");
+    const attempt = { at: new Date().toISOString(), outcome: "transient", durationMs: 5, excerpt: "503" };
+    const after = (await stub.recordAttempt({ deliveryId: mor.deliveryId, result: "retrying", attempt, reason: "HTTP 503" })) as { status: string } | null;
+    expect(after?.status).toBe("dead");
+    const record = (await details(key))!.deliveries.find((x) => x.deliveryId === mor.deliveryId)!;
+    expect(record.status).toBe("dead");
+    expect(record.reason).toBe("dead-lettered by an operator test");
   });
 });
