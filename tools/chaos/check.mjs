@@ -65,7 +65,7 @@ const MOR_PREFIX = "/billing/api/";
  */
 export function judgeRun({ runs, views, received, calls, downtimes, deadLetters, downtimeGraceMs = 2_000 }) {
   const problems = new Problems();
-  const partners = Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])]));
+  const partners = /** @type {Record<"vendor"|"koodrive"|"mor", PartnerCounts>} */ (Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])])));
   const gateway = { instances: runs.length, byPlatform: /** @type {Record<string, number>} */ ({}), unacknowledged: 0, stateMismatch: 0, eventsLost: 0, eventsDoubled: 0, eventsMisordered: 0 };
   const deliveries = { total: 0, byConnector: /** @type {Record<string, number>} */ ({}), delivered: 0, pending: 0, skipped: 0, dead: 0 };
 
