@@ -29,6 +29,8 @@ const MOR_PREFIX = "/billing/api/";
  *   deliveries: Array<{deliveryId: string, eventSeq: number, connector: string, status: string, reason: string|null, attempts: number}>}} InstanceView
  * @typedef {{at: string, method: string, path: string, headers: Record<string, string>, body: string, status: number, ok: boolean, verdict: string, injected: boolean, slow?: boolean, fields: Record<string, unknown>, warnings: string[]}} Received
  * @typedef {{vendor: Received[], koodrive: Received[], mor: Received[]}} ReceivedByPartner
+ * @typedef {import("./marketplace.mjs").CallRecord} CallRecord
+ * @typedef {import("./marketplace.mjs").InstanceRun} InstanceRun
  *
  * @typedef {object} PartnerCounts
  * @property {number} expected   effects the lifecycles imply
