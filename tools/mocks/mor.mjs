@@ -72,10 +72,12 @@ const statusXml = (kind, text, extra = "") =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<page><status><${kind}>${escapeXml(text)}</${kind}>${extra}</status></page>\n`;
 
 /**
- * @param {{user: string, secret: string, disabledAsError?: boolean, exists?: (id: string) => boolean}} cfg
+ * @param {{user: string, secret: string, disabledAsError?: boolean, exists?: (id: string) => boolean, forgetDeleted?: boolean}} cfg
  *   disabledAsError: answer delete action 2 inside <error>, as the wiki's delete page lists it,
  *   to check that the gateway still treats it as success. exists: ids that exist without an
  *   update first (the mock vendor's refs), so deleting one that was never updated succeeds.
+ *   forgetDeleted: a deleted id is not remembered, so it can come back through `exists` (for test
+ *   fixtures that give several instances one subscription id).
  */
 export function createMorHandler(cfg) {
   /** @type {Map<string, Subscription>} id -> subscription record */
@@ -170,7 +172,7 @@ export function createMorHandler(cfg) {
       return answer(cfg.disabledAsError ? "error" : "success", text, { fields, warnings });
     }
     subs.delete(id);
-    deleted.add(id);
+    if (!cfg.forgetDeleted) deleted.add(id);
     return answer("success", text, { fields, warnings });
   }
 
