@@ -16,4 +16,4 @@ if (!existsSync(new URL("../.dev.vars", import.meta.url))) {
 }
 const child = spawn("npx", [...args, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 0)));
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+for (const sig of /** @type {const} */ (["SIGINT", "SIGTERM"])) process.on(sig, () => child.kill(sig));

@@ -16,6 +16,7 @@ export const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
  * @typedef {{ method: "GET" | "POST", path: string, headers: Record<string, string>, body?: string }} HttpRequest
  */
 
+/** @param {number} n @param {number} width */
 const pad = (n, width) => String(n).padStart(width, "0");
 
 /** @param {number} i @returns {string} */
@@ -82,6 +83,7 @@ export function signCall(call, idOf = (x) => x) {
     };
   }
   const timeStamp = v1TimeStamp(new Date());
+  /** @type {Record<string, string>} */
   const params =
     call.kind === "v1"
       ? { activity: "expireInstance", instanceId, orderId: orderIdOf(call.instance), testFlag: "0", timeStamp }

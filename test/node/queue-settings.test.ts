@@ -11,7 +11,7 @@ import { MAX_ATTEMPTS, MAX_QUEUE_DELAY_S, baseDelayS } from "../../src/delivery/
 import { REPO_DIR } from "../../tools/lib/wrangler-dev.mjs";
 
 const config = unstable_readConfig({ config: join(REPO_DIR, "wrangler.toml") });
-const consumer = (queue: string) => config.queues.consumers?.find((c) => c.queue === queue);
+const consumer = (queue: string) => config.queues.consumers?.find((c: { queue: string }) => c.queue === queue);
 
 describe("queue settings against the retry policy", () => {
   it("the deliveries consumer dead-letters into the dead-letter queue, and only after the policy's last attempt", () => {
@@ -30,7 +30,7 @@ describe("queue settings against the retry policy", () => {
     const ops = consumer(OPS_QUEUE);
     expect(ops?.dead_letter_queue).toBe(DEAD_LETTER_QUEUE);
     expect(ops?.max_retries).toBeGreaterThan(MAX_ATTEMPTS);
-    expect(config.queues.producers?.find((p) => p.queue === OPS_QUEUE)?.binding).toBe("OPS_EVENTS");
+    expect(config.queues.producers?.find((p: { queue: string; binding: string }) => p.queue === OPS_QUEUE)?.binding).toBe("OPS_EVENTS");
   });
 
   it("the dead-letter consumer keeps retrying instead of dropping what it failed to record", () => {

@@ -1,10 +1,14 @@
 /**
- * Mock partners at the fetch boundary: the vendor webhook receiver, KooDrive and MOR, each
- * verifying what the gateway sends with node:crypto (independently of src/), recording what it
- * received, and able to fail on demand. Hosts match the "delivery" vitest project's bindings.
+ * Mock partners at the fetch boundary: the vendor webhook receiver, KooDrive and MOR. The partner
+ * logic is the one of the HTTP mock partners (tools/mocks: pure handlers on node:crypto, which
+ * workerd provides with nodejs_compat), so what the gateway sends is verified independently of
+ * src/ and the same way in both places. Here they record what they received and can fail or
+ * redirect on demand. Hosts match the "delivery" vitest project's bindings.
  */
 import { vi } from "vitest";
-import { createHash, createHmac } from "../connectors/support/node-crypto";
+import { createKooDriveHandler } from "../../tools/mocks/koodrive.mjs";
+import { createMorHandler } from "../../tools/mocks/mor.mjs";
+import { createVendorHandler } from "../../tools/mocks/vendor.mjs";
 
 export const VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /** The operations endpoint's own key (vitest.config.mts sets OPS_WEBHOOK_SECRET to it): not the vendor's. */
@@ -12,6 +16,8 @@ export const OPS_SECRET = "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3";
 export const MOR_SECRET = "mor-test-secret";
 export const KOODRIVE_ACCOUNT = "carrier-admin";
 export const KOODRIVE_PASSWORD = "carrier-pass";
+/** vitest.config.mts's KOODRIVE_USER_ID: the carrier admin's userId the gateway must send. */
+const KOODRIVE_USER_ID = "1505084218764547200";
 
 export interface Received {
   /** `elsewhere` is any host that is not one of the partners (where a redirect points). */
@@ -20,6 +26,7 @@ export interface Received {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** The partner accepted the call and found nothing in it that deviates from its protocol. */
   verified: boolean;
   answered: number;
   /** The request's redirect mode, as the gateway set it ("follow" is fetch's default). */
@@ -27,18 +34,32 @@ export interface Received {
 }
 
 type Fault = { times: number; status: number; body?: string; path?: string; headers?: Record<string, string> };
+type Handler = ReturnType<typeof createVendorHandler>;
 
 export class Partners {
   readonly received: Received[] = [];
   readonly faults = new Map<string, Fault>();
   /** Extra JSON the vendor returns for instance.provisioned. */
   provisionReply: Record<string, unknown> = {};
-  #tokens = new Set<string>();
-  #refreshTokens = new Map<string, string>();
-  #tokenCounter = 0;
-  #vendorIds = new Set<string>();
   duplicateVendorIds = 0;
   logins = 0;
+  readonly #koodrive = createKooDriveHandler({
+    account: KOODRIVE_ACCOUNT,
+    password: KOODRIVE_PASSWORD,
+    appId: "test-app-id",
+    appSecret: "test-app-secret",
+    tokenTtlS: 1800,
+    userId: KOODRIVE_USER_ID,
+  });
+  readonly #handlers: Record<Exclude<Received["partner"], "elsewhere">, Handler> = {
+    vendor: createVendorHandler({ secret: VENDOR_SECRET, answerProvisioned: () => this.provisionReply }),
+    // Operational events, verified with the operations secret; received bodies are in `opsEvents()`.
+    ops: createVendorHandler({ secret: OPS_SECRET }),
+    // Every subscription id exists, as the ones a vendor hands out do; tests give several instances
+    // one id (their refs), so a delete does not make an id unknown for the next instance.
+    mor: createMorHandler({ user: "admin", secret: MOR_SECRET, exists: () => true, forgetDeleted: true }),
+    koodrive: this.#koodrive,
+  };
 
   /** Fail the next `times` calls to `partner` (to paths ending in `path`, if given) with `status`. */
   fail(partner: Received["partner"], times: number, status: number, body?: string, path?: string): void {
@@ -52,7 +73,7 @@ export class Partners {
 
   /** Invalidate every issued access token (KooDrive restarts its sessions). */
   revokeTokens(): void {
-    this.#tokens.clear();
+    this.#koodrive.revokeSessions();
   }
 
   of(partner: Received["partner"]): Received[] {
@@ -61,7 +82,8 @@ export class Partners {
 
   async handle(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    const body = await request.text();
+    const bodyBytes = new Uint8Array(await request.arrayBuffer());
+    const body = new TextDecoder().decode(bodyBytes);
     const headers = Object.fromEntries(request.headers);
     const host = url.hostname.split(".")[0]!;
     const partner: Received["partner"] = host === "vendor" || host === "mor" || host === "koodrive" || host === "ops" ? host : "elsewhere";
@@ -74,88 +96,28 @@ export class Partners {
       fault.times--;
       return record(true, new Response(fault.body ?? "unavailable", { status: fault.status, ...(fault.headers ? { headers: fault.headers } : {}) }));
     }
-    if (partner === "vendor") return record(...this.#vendor(headers, body));
-    if (partner === "ops") return record(...this.#ops(headers, body));
-    if (partner === "mor") return record(...this.#mor(url, body));
-    if (partner === "koodrive") return record(...this.#koodrive(url, headers, body));
     // Whatever a redirect points at accepts anything: a followed redirect then looks like success.
-    return record(false, new Response("ok", { status: 200 }));
-  }
-
-  #vendor(h: Record<string, string>, body: string): [boolean, Response] {
-    const verified = verifyStandardWebhook(VENDOR_SECRET, h, body);
-    if (!verified) return [false, new Response("bad signature", { status: 401 })];
-    if (this.#vendorIds.has(h["webhook-id"]!)) this.duplicateVendorIds++;
-    this.#vendorIds.add(h["webhook-id"]!);
-    const event = JSON.parse(body) as { type: string };
-    return [true, Response.json(event.type === "instance.provisioned" ? this.provisionReply : {})];
-  }
-
-  /** Operational events, verified with the operations secret; received bodies are in `opsEvents()`. */
-  #ops(h: Record<string, string>, body: string): [boolean, Response] {
-    const verified = verifyStandardWebhook(OPS_SECRET, h, body);
-    return [verified, verified ? new Response(null, { status: 204 }) : new Response("bad signature", { status: 401 })];
+    if (partner === "elsewhere") return record(false, new Response("ok", { status: 200 }));
+    const reply = this.#handlers[partner]({
+      method: request.method,
+      path: url.pathname,
+      rawQuery: url.search.slice(1),
+      headers,
+      bodyBytes,
+      body,
+      now: Date.now(),
+    });
+    if (partner === "vendor" && reply.verdict === "duplicate") this.duplicateVendorIds++;
+    if (partner === "koodrive" && reply.verdict === "ok: logged in") this.logins++;
+    const accepted = reply.ok ?? (reply.status >= 200 && reply.status < 300);
+    const verified = accepted && (reply.warnings ?? []).length === 0;
+    return record(verified, new Response(reply.body, { status: reply.status, ...(reply.headers ? { headers: reply.headers } : {}) }));
   }
 
   /** Operational events the operations endpoint accepted, in arrival order (retries included). */
   opsEvents(): Array<{ id: string; type: string; occurredAt: string; data: Record<string, unknown> }> {
     return this.of("ops").filter((r) => r.verified && r.answered < 300).map((r) => JSON.parse(r.body));
   }
-
-  #mor(url: URL, body: string): [boolean, Response] {
-    const form = new URLSearchParams(body);
-    const method = url.pathname.split("/").pop();
-    const values = method === "subscription_delete" ? [form.get("subscription_id"), form.get("subscription_delete_action")] : [form.get("subscription_id")];
-    const expected = createHash("sha1").update(values.join("") + MOR_SECRET).digest("hex");
-    const verified = form.get("hash") === expected && form.get("u") === "admin";
-    const xml = (inner: string) => new Response(`<page><status>${inner}</status></page>`, { status: 200, headers: { "content-type": "application/xml" } });
-    if (!verified) return [false, xml("<error>Incorrect hash</error>")];
-    if (method === "subscription_update") return [true, xml("<success>Subscription was successfully updated</success>")];
-    return [true, xml("<success>Subscription deleted</success>")];
-  }
-
-  #koodrive(url: URL, h: Record<string, string>, body: string): [boolean, Response] {
-    const issue = () => {
-      const accessToken = `AT token-${++this.#tokenCounter}`;
-      const refreshToken = `refresh-${this.#tokenCounter}`;
-      this.#tokens.add(accessToken);
-      this.#refreshTokens.set(refreshToken, accessToken);
-      return Response.json({ code: 0, msg: "Success", data: { userInfo: { userId: "1505084218764547200" }, sessionInfo: { accessToken, refreshToken, expiresIn: 1800, issuedAt: String(Date.now()) } } });
-    };
-    if (url.pathname === "/koodrive/ose/v1/auth/login") {
-      const b = JSON.parse(body) as Record<string, string>;
-      const ok = b.account === KOODRIVE_ACCOUNT && b.password === KOODRIVE_PASSWORD && b.authType === "1" && !!h["x-hw-agentname"];
-      if (!ok) return [false, Response.json({ code: "401", msg: "account or password invalid" }, { status: 401 })];
-      this.logins++;
-      return [true, issue()];
-    }
-    if (url.pathname === "/koodrive/ose/v1/auth/refreshToken") {
-      const b = JSON.parse(body) as Record<string, string>;
-      const ok = this.#refreshTokens.get(b.refreshToken ?? "") === h.authorization && this.#tokens.has(h.authorization ?? "");
-      if (!ok) return [false, Response.json({ code: "401", msg: "token invalid" }, { status: 401 })];
-      return [true, issue()];
-    }
-    if (url.pathname === "/koodrive/ose/v1/carrier/users/notifyPackageExpire") {
-      const token = (h.authorization ?? "").replace(/^Bearer /, "");
-      const xDate = h["x-date"] ?? "";
-      const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(xDate);
-      const skew = m ? Date.now() - Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
-      const b = JSON.parse(body) as Record<string, unknown>;
-      const ok =
-        this.#tokens.has(token) && skew >= 0 && skew < 15 * 60_000 && h["x-user-id"] === "1505084218764547200" &&
-        (h["x-traceid"] ?? "").length === 58 && b.type === 2 && typeof b.carrierUserId === "string" && typeof b.packageId === "string";
-      if (!this.#tokens.has(token)) return [false, Response.json({ code: "401", msg: "token invalid" }, { status: 401 })];
-      if (!ok) return [false, Response.json({ code: "400", msg: "bad request" }, { status: 400 })];
-      return [true, Response.json({ code: 0, msg: "Success" })];
-    }
-    return [false, new Response("not found", { status: 404 })];
-  }
-}
-
-function verifyStandardWebhook(secret: string, h: Record<string, string>, body: string): boolean {
-  const key = Uint8Array.from(atob(secret.slice("whsec_".length)), (c) => c.charCodeAt(0));
-  const expected = createHmac("sha256", key).update(`${h["webhook-id"]}.${h["webhook-timestamp"]}.${body}`).digest("base64");
-  return (h["webhook-signature"] ?? "").split(" ").includes(`v1,${expected}`) && JSON.parse(body).id === h["webhook-id"];
 }
 
 

@@ -29,6 +29,8 @@ const MOR_PREFIX = "/billing/api/";
  *   deliveries: Array<{deliveryId: string, eventSeq: number, connector: string, status: string, reason: string|null, attempts: number}>}} InstanceView
  * @typedef {{at: string, method: string, path: string, headers: Record<string, string>, body: string, status: number, ok: boolean, verdict: string, injected: boolean, slow?: boolean, fields: Record<string, unknown>, warnings: string[]}} Received
  * @typedef {{vendor: Received[], koodrive: Received[], mor: Received[]}} ReceivedByPartner
+ * @typedef {import("./marketplace.mjs").CallRecord} CallRecord
+ * @typedef {import("./marketplace.mjs").InstanceRun} InstanceRun
  *
  * @typedef {object} PartnerCounts
  * @property {number} expected   effects the lifecycles imply
@@ -71,7 +73,7 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
   // /ops; they are not partner deliveries and are counted apart.
   const received = { ...all, vendor: all.vendor.filter((r) => !r.path.startsWith(OPS_PATH)) };
   const problems = new Problems();
-  const partners = Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])]));
+  const partners = /** @type {Record<"vendor"|"koodrive"|"mor", PartnerCounts>} */ (Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])])));
   const gateway = { instances: runs.length, byPlatform: /** @type {Record<string, number>} */ ({}), unacknowledged: 0, stateMismatch: 0, eventsLost: 0, eventsDoubled: 0, eventsMisordered: 0 };
   const deliveries = { total: 0, byConnector: /** @type {Record<string, number>} */ ({}), delivered: 0, pending: 0, skipped: 0, dead: 0 };
 

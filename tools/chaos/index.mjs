@@ -16,6 +16,8 @@ export { runChaos } from "./run.mjs";
 export { PRESETS } from "./presets.mjs";
 export { formatSummary } from "./report.mjs";
 
+/** @typedef {import("./run.mjs").ChaosResult} ChaosResult */
+
 export const USAGE = `Usage: npm run chaos -- [options]
 
 Runs the gateway under wrangler dev (state persisted across restarts), the mock partners and the

@@ -43,7 +43,7 @@ export function formatSummary(r) {
     `|${"-".repeat(width + 2)}|-------|`,
     ...rows.map(([k, val]) => `| ${k.padEnd(width)} | ${val} |`),
   ];
-  if (v.problems.length > 0) lines.push("", "problems:", ...v.problems.map((p) => `  - ${p}`));
+  if (v.problems.length > 0) lines.push("", "problems:", ...v.problems.map((/** @type {string} */ p) => `  - ${p}`));
   if (r.workDir) lines.push("", `state and logs kept in ${r.workDir}`);
   return `${lines.join("\n")}\n`;
 }

@@ -203,9 +203,10 @@ async function fetchViews(url, keys) {
 /** @param {string} url */
 async function countDeadLetters(url) {
   let count = 0;
+  /** @type {string|null} */
   let cursor = null;
   for (let page = 0; page < 100; page++) {
-    const body = await adminGet(url, `/admin/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const body = /** @type {{items: unknown[], cursor: string|null}|null} */ (await adminGet(url, `/admin/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`));
     if (!body) break;
     count += body.items.length;
     cursor = body.cursor;

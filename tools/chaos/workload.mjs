@@ -22,6 +22,7 @@
  * answer success without applying them.
  */
 
+/** @type {readonly Platform[]} */
 export const PLATFORMS = Object.freeze(["koogallery-v1", "koogallery-v2", "activeplatform"]);
 
 const DAY_MS = 86_400_000;
@@ -173,6 +174,7 @@ function stateAfter(op, from) {
 function kooGallerySteps(rng, platform, tag, opts) {
   const v1 = platform === "koogallery-v1";
   let renewals = 0;
+  /** @param {number} k */
   const expiry = (k) => expireTimeAt(opts.baseMs + 30 * DAY_MS * (k + 1));
   /** @type {Partial<Step>[]} */
   const raw = [{ op: "provision", action: "newInstance", orderId: `CS${tag}`, expireTime: expiry(0), keyKind: "order" }];

@@ -5,7 +5,10 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-/** True when the module at `moduleUrl` is the process entry point rather than an import. */
+/**
+ * True when the module at `moduleUrl` is the process entry point rather than an import.
+ * @param {string} moduleUrl `import.meta.url` of the caller
+ */
 export function isMain(moduleUrl) {
   if (!process.argv[1]) return false;
   try {

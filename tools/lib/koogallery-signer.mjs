@@ -153,7 +153,7 @@ export function decryptCredential(accessKey, wire) {
   if (ivBytes.length !== 16 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return null;
   const data = Buffer.from(b64, "base64");
   if (data.length === 0 || data.length % 16 !== 0) return null;
-  for (const bits of [256, 128]) {
+  for (const bits of /** @type {const} */ ([256, 128])) {
     try {
       const d = createDecipheriv(`aes-${bits}-cbc`, aesKeyBytes(accessKey, bits), ivBytes);
       const plain = Buffer.concat([d.update(data), d.final()]);

@@ -110,6 +110,7 @@ export class UsageError extends Error {}
  * @returns {{help: true}|{help: false, options: import("./mocks.mjs").MockOptions}}
  */
 export function parseCli(argv, env) {
+  /** @type {Record<string, string|boolean|undefined>} */
   let values;
   try {
     ({ values } = parseArgs({ args: argv, options: flagSpec(), strict: true, allowPositionals: false }));
@@ -117,9 +118,12 @@ export function parseCli(argv, env) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   if (values.help) return { help: true };
+  /** @param {string} name string flags; boolean ones are read as `values[name] === true` */
+  const str = (name) => (typeof values[name] === "string" ? values[name] : undefined);
 
   /** @param {string} prefix */
   const faults = (prefix) => {
+    /** @type {Record<string, number|undefined>} */
     const out = {};
     for (const [flag, key] of Object.entries(FAULT_FLAGS)) {
       const name = `${prefix}${flag}`;
@@ -131,17 +135,18 @@ export function parseCli(argv, env) {
             : key === "retryAfterS"
               ? { min: 0, integer: true }
               : { min: 0 };
-      out[key] = num(values[name], name, rule);
+      out[key] = num(str(name), name, rule);
     }
     return out;
   };
-  const pick = (flag, envName) => values[flag] ?? (envName ? env[envName] || undefined : undefined);
+  /** @param {string} flag @param {string} [envName] @returns {string|undefined} */
+  const pick = (flag, envName) => str(flag) ?? (envName ? env[envName] || undefined : undefined);
 
   return {
     help: false,
     options: {
-      host: values.host,
-      portBase: num(values["port-base"], "port-base", { min: 0, max: 65533, integer: true }),
+      host: str("host"),
+      portBase: num(str("port-base"), "port-base", { min: 0, max: 65533, integer: true }),
       faults: faults(""),
       vendor: { secret: pick("vendor-secret", "VENDOR_WEBHOOK_SECRET"), faults: faults("vendor-") },
       koodrive: {
@@ -149,13 +154,13 @@ export function parseCli(argv, env) {
         password: pick("koodrive-password", "KOODRIVE_PASSWORD"),
         appId: pick("koodrive-app-id", "KOODRIVE_APP_ID"),
         appSecret: pick("koodrive-app-secret", "KOODRIVE_APP_SECRET"),
-        tokenTtlS: num(values["token-ttl"], "token-ttl", { min: 1 }),
+        tokenTtlS: num(str("token-ttl"), "token-ttl", { min: 1 }),
         faults: faults("koodrive-"),
       },
       mor: {
         user: pick("mor-user", "MOR_USERNAME"),
         secret: pick("mor-secret", "MOR_API_SECRET"),
-        disabledAsError: values["mor-disabled-as-error"] || undefined,
+        disabledAsError: values["mor-disabled-as-error"] === true || undefined,
         faults: faults("mor-"),
       },
       log: values.quiet ? false : undefined,

@@ -57,12 +57,16 @@ export function mergeFaults(global, own) {
  * @returns {Faults}
  */
 export function validateFaults(f) {
+  /** @param {string} what @returns {never} */
   const bad = (what) => {
     throw new RangeError(`fault option ${what}`);
   };
+  /** @param {unknown} v */
   const share = (v) => typeof v === "number" && v >= 0 && v <= 1;
+  /** @param {unknown} v */
   const nonNegative = (v) => typeof v === "number" && v >= 0;
-  const httpStatus = (v) => Number.isInteger(v) && v >= 100 && v <= 599;
+  /** @param {unknown} v */
+  const httpStatus = (v) => typeof v === "number" && Number.isInteger(v) && v >= 100 && v <= 599;
   if (!share(f.failRate)) bad("failRate must be between 0 and 1");
   if (!share(f.slowRate)) bad("slowRate must be between 0 and 1");
   if (!nonNegative(f.latencyMs)) bad("latencyMs must be a number >= 0");
@@ -104,6 +108,7 @@ export function patchFaults(current, patch, nowMs) {
  * @returns {{status: number, reason: string, retryAfterS?: number}|undefined}
  */
 export function pickFault(f, { elapsedMs, nowMs = 0, random }) {
+  /** @param {{status: number, reason: string}} fault @returns {{status: number, reason: string, retryAfterS?: number}} */
   const withRetryAfter = (fault) => (f.retryAfterS === undefined ? fault : { ...fault, retryAfterS: f.retryAfterS });
   if (elapsedMs < f.downForS * 1000) return withRetryAfter({ status: 503, reason: `down for the first ${f.downForS}s` });
   if (nowMs < f.downUntilMs) return withRetryAfter({ status: 503, reason: "down (switched off)" });

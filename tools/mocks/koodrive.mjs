@@ -7,7 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { canonicalRequest, parseAppAuthorization, signCanonical } from "./koodrive-sign.mjs";
-import { jsonReply } from "./server.mjs";
+import { jsonReply } from "./reply.mjs";
 import { digitsFrom, safeEqual } from "./util.mjs";
 
 export const KOODRIVE_PATHS = Object.freeze({
@@ -45,12 +45,17 @@ export function parseXDate(v) {
 }
 
 /**
- * @param {{account: string, password: string, appId: string, appSecret: string, tokenTtlS: number}} cfg
+ * @param {{account: string, password: string, appId: string, appSecret: string, tokenTtlS: number, userId?: string}} cfg
+ *   userId: the carrier admin's userId (default {@link koodriveUserId} of the account)
+ * @returns {import("./reply.mjs").Handler & {revokeSessions: () => void}} revokeSessions: KooDrive
+ *   restarts its sessions, every issued token stops working
  */
 export function createKooDriveHandler(cfg) {
-  const userId = koodriveUserId(cfg.account);
-  /** accessToken -> session; refreshToken -> accessToken */
+  const userId = cfg.userId ?? koodriveUserId(cfg.account);
+  /** @typedef {{accessToken: string, refreshToken: string, expiresIn: number, issuedAt: string}} Session */
+  /** @type {Map<string, Session>} accessToken -> session */
   const sessions = new Map();
+  /** @type {Map<string, string>} refreshToken -> accessToken */
   const refreshIndex = new Map();
 
   /** @param {number} now */
@@ -72,10 +77,14 @@ export function createKooDriveHandler(cfg) {
     refreshIndex.delete(s.refreshToken);
   }
 
+  /**
+   * @param {number} status @param {string} msg @param {string} verdict
+   * @param {{fields?: Record<string, unknown>, warnings?: string[]}} [extra]
+   */
   const fail = (status, msg, verdict, extra = {}) =>
     jsonReply(status, { code: String(status), msg }, { verdict: `rejected: ${verdict}`, ok: false, ...extra });
 
-  /** @param {import("./server.mjs").MockRequest} req */
+  /** @param {import("./reply.mjs").MockRequest} req */
   function login(req) {
     const agent = req.headers["x-hw-agentname"];
     if (!agent) return fail(400, "x-hw-agentName is required", "missing x-hw-agentName");
@@ -97,7 +106,7 @@ export function createKooDriveHandler(cfg) {
     return jsonReply(200, envelope(s), { verdict: "ok: logged in", ok: true, fields: { ...fields, ttl: s.expiresIn } });
   }
 
-  /** @param {import("./server.mjs").MockRequest} req */
+  /** @param {import("./reply.mjs").MockRequest} req */
   function refresh(req) {
     const auth = req.headers.authorization ?? "";
     const body = parseJson(req.body);
@@ -112,7 +121,7 @@ export function createKooDriveHandler(cfg) {
     return jsonReply(200, envelope(next), { verdict: "ok: refreshed", ok: true, fields: { ttl: next.expiresIn } });
   }
 
-  /** @param {import("./server.mjs").MockRequest} req */
+  /** @param {import("./reply.mjs").MockRequest} req */
   function notify(req) {
     const warnings = [];
     const xDate = req.headers["x-date"];
@@ -143,7 +152,7 @@ export function createKooDriveHandler(cfg) {
   }
 
   /**
-   * @param {import("./server.mjs").MockRequest} req
+   * @param {import("./reply.mjs").MockRequest} req
    * @returns {{ok: true, mode: "token"|"app"}|{ok: false, why: string}}
    */
   function checkAuth(req) {
@@ -159,7 +168,7 @@ export function createKooDriveHandler(cfg) {
   }
 
   /**
-   * @param {import("./server.mjs").MockRequest} req
+   * @param {import("./reply.mjs").MockRequest} req
    * @param {string} header
    * @returns {{ok: true, mode: "app"}|{ok: false, why: string}}
    */
@@ -193,12 +202,20 @@ export function createKooDriveHandler(cfg) {
     };
   }
 
-  return function kooDriveHandler(/** @type {import("./server.mjs").MockRequest} */ req) {
-    const route = { [KOODRIVE_PATHS.login]: login, [KOODRIVE_PATHS.refresh]: refresh, [KOODRIVE_PATHS.notifyPackageExpire]: notify }[req.path];
+  /** @type {Record<string, (req: import("./reply.mjs").MockRequest) => import("./reply.mjs").Reply>} */
+  const routes = { [KOODRIVE_PATHS.login]: login, [KOODRIVE_PATHS.refresh]: refresh, [KOODRIVE_PATHS.notifyPackageExpire]: notify };
+  /** @param {import("./reply.mjs").MockRequest} req */
+  const kooDriveHandler = (req) => {
+    const route = Object.hasOwn(routes, req.path) ? routes[req.path] : undefined;
     if (!route) return fail(404, "not found", `unknown path`);
     if (req.method !== "POST") return fail(405, "method not allowed", `method ${req.method}`);
     return route(req);
   };
+  const revokeSessions = () => {
+    sessions.clear();
+    refreshIndex.clear();
+  };
+  return Object.assign(kooDriveHandler, { revokeSessions });
 }
 
 /**

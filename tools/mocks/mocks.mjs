@@ -38,12 +38,13 @@ export const DEFAULTS = Object.freeze({
  */
 
 /**
+ * @typedef {"vendor"|"koodrive"|"mor"} PartnerName
+ *
  * @typedef {object} RunningMocks
  * @property {{vendor: string, koodrive: string, mor: string}} urls  vendor: full webhook URL
  *   (VENDOR_WEBHOOK_URL); koodrive, mor: base URLs (KOODRIVE_BASE_URL, MOR_BASE_URL)
  * @property {{vendor: number, koodrive: number, mor: number}} ports
- * @property {{vendor: object[], koodrive: object[], mor: object[]}} received every request, in order:
- *   {at, method, path, query, headers, body, status, ok, verdict, injected, fields, warnings, response}
+ * @property {Record<PartnerName, import("./server.mjs").Received[]>} received every request, in order
  * @property {Record<string, string>} gatewayVars non-secret gateway settings pointing at these mocks
  * @property {{vendor: string, koodrive: string, mor: string}} controlUrls each server's runtime fault
  *   switch (GET shows, POST a JSON patch, DELETE restores the start settings)
@@ -61,6 +62,7 @@ export const DEFAULTS = Object.freeze({
 export async function startMocks(options = {}) {
   const host = options.host ?? DEFAULTS.host;
   const base = options.portBase ?? DEFAULTS.portBase;
+  /** @param {PartnerName} name @param {number} offset */
   const portFor = (name, offset) => options.ports?.[name] ?? (base === 0 ? 0 : base + offset);
   const vendorCfg = { ...DEFAULTS.vendor, ...defined(options.vendor) };
   const kooCfg = { ...DEFAULTS.koodrive, ...defined(options.koodrive) };
@@ -68,18 +70,21 @@ export async function startMocks(options = {}) {
   if (!(Number.isFinite(kooCfg.tokenTtlS) && kooCfg.tokenTtlS > 0)) throw new RangeError("koodrive tokenTtlS must be a positive number");
   const clock = { now: options.now ?? Date.now, random: options.random ?? Math.random };
   const log = options.log === false ? undefined : (options.log ?? ((line) => console.log(line)));
+  /** @type {Record<PartnerName, import("./server.mjs").Received[]>} */
   const received = { vendor: [], koodrive: [], mor: [] };
 
   // The mock vendor "creates" each tenant's MOR subscription when it hands out its id, as a real
   // vendor app does; MOR then knows that id even before the gateway's first update.
+  /** @type {Set<string|undefined>} */
   const morIdsHandedOut = new Set();
+  /** @type {Array<[PartnerName, number, import("./reply.mjs").Handler]>} */
   const specs = [
     ["vendor", 0, createVendorHandler({ ...vendorCfg, onRefs: (refs) => morIdsHandedOut.add(refs["mor.subscriptionId"]) })],
     ["koodrive", 1, createKooDriveHandler(kooCfg)],
     ["mor", 2, createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) })],
   ];
-  /** @type {Record<string, Awaited<ReturnType<typeof startServer>>>} */
-  const servers = {};
+  /** @type {Record<PartnerName, Awaited<ReturnType<typeof startServer>>>} */
+  const servers = /** @type {Record<PartnerName, Awaited<ReturnType<typeof startServer>>>} */ (/** @type {unknown} */ ({}));
   try {
     for (const [name, offset, handler] of specs) {
       servers[name] = await startServer({
@@ -101,8 +106,8 @@ export async function startMocks(options = {}) {
   const urls = { vendor: `${servers.vendor.url}${vendorCfg.path}`, koodrive: servers.koodrive.url, mor: servers.mor.url };
   const pick = (/** @type {string} */ server) => {
     if (server === "all") return Object.values(servers);
-    if (!servers[server]) throw new RangeError(`unknown mock server ${JSON.stringify(server)}`);
-    return [servers[server]];
+    if (!Object.hasOwn(servers, server)) throw new RangeError(`unknown mock server ${JSON.stringify(server)}`);
+    return [servers[/** @type {PartnerName} */ (server)]];
   };
   return {
     urls,

@@ -5,12 +5,20 @@
  * Subscriptions live in memory; any id is created on its first update, because in local runs the
  * ids come from the mock vendor's refs rather than from a real MOR.
  */
-import { jsonReply } from "./server.mjs";
+import { Buffer } from "node:buffer";
+import { jsonReply } from "./reply.mjs";
 import { safeEqual, sha1Hex } from "./util.mjs";
+
+/**
+ * @typedef {{id: string, user_id: string, service_id: string, status: string, subscription_memo: string} & Record<string, string>} Subscription
+ */
 
 export const MOR_API_PREFIX = "/billing/api/";
 
-/** Hash-included parameters per method, in hash order (mor.md §C.3, §C.4). */
+/**
+ * Hash-included parameters per method, in hash order (mor.md §C.3, §C.4).
+ * @type {Readonly<Record<string, readonly string[]>>}
+ */
 export const MOR_HASH_PARAMS = Object.freeze({
   subscription_create: ["user_id", "service_id"],
   subscription_update: ["subscription_id"],
@@ -18,6 +26,7 @@ export const MOR_HASH_PARAMS = Object.freeze({
   subscriptions_get: [],
 });
 
+/** @type {Readonly<Record<string, string>>} */
 const DELETE_TEXTS = Object.freeze({
   1: "Subscription deleted",
   2: "Subscription disabled",
@@ -36,6 +45,7 @@ const SUBSCRIPTION_FIELDS = [
   "subscription_no_expiration_at_the_end_of_a_month",
 ];
 
+/** @type {Readonly<Record<string, readonly string[]>>} */
 const KNOWN_PARAMS = Object.freeze({
   subscription_create: ["user_id", "service_id", ...SUBSCRIPTION_FIELDS, "ignore_balance", "subscription_charge_for_past"],
   subscription_update: ["subscription_id", ...SUBSCRIPTION_FIELDS],
@@ -62,13 +72,15 @@ const statusXml = (kind, text, extra = "") =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<page><status><${kind}>${escapeXml(text)}</${kind}>${extra}</status></page>\n`;
 
 /**
- * @param {{user: string, secret: string, disabledAsError?: boolean, exists?: (id: string) => boolean}} cfg
+ * @param {{user: string, secret: string, disabledAsError?: boolean, exists?: (id: string) => boolean, forgetDeleted?: boolean}} cfg
  *   disabledAsError: answer delete action 2 inside <error>, as the wiki's delete page lists it,
  *   to check that the gateway still treats it as success. exists: ids that exist without an
  *   update first (the mock vendor's refs), so deleting one that was never updated succeeds.
+ *   forgetDeleted: a deleted id is not remembered, so it can come back through `exists` (for test
+ *   fixtures that give several instances one subscription id).
  */
 export function createMorHandler(cfg) {
-  /** id -> subscription record */
+  /** @type {Map<string, Subscription>} id -> subscription record */
   const subs = new Map();
   /** ids deleted with action 1 or 3; they stay "not found" and are never re-created */
   const deleted = new Set();
@@ -89,7 +101,7 @@ export function createMorHandler(cfg) {
     warnings: meta.warnings,
   });
 
-  /** @param {import("./server.mjs").MockRequest} req */
+  /** @param {import("./reply.mjs").MockRequest} req */
   return function morHandler(req) {
     if (!req.path.startsWith(MOR_API_PREFIX)) return jsonReply(404, { error: "not found" }, { verdict: "rejected: not a MOR API path" });
     const method = req.path.slice(MOR_API_PREFIX.length);
@@ -101,13 +113,14 @@ export function createMorHandler(cfg) {
     if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? "")) warnings.push("content-type is not application/x-www-form-urlencoded");
     if (req.rawQuery) warnings.push("parameters in the query string are ignored; send them in the form body");
     const form = new URLSearchParams(req.body);
+    /** @param {string} name */
     const get = (name) => form.get(name) ?? "";
-    const unknown = [...form.keys()].filter((k) => k !== "u" && k !== "hash" && !KNOWN_PARAMS[method].includes(k));
+    const unknown = [...form.keys()].filter((k) => k !== "u" && k !== "hash" && !KNOWN_PARAMS[method]?.includes(k));
     if (unknown.length) warnings.push(`unknown parameters: ${unknown.join(", ")}`);
     const fields = { method, u: get("u"), subscription_id: get("subscription_id") || undefined };
 
     if (!safeEqual(get("u"), cfg.user)) return answer("error", "Access Denied", { fields, warnings });
-    const expected = morHash(MOR_HASH_PARAMS[method].map(get), cfg.secret);
+    const expected = morHash((MOR_HASH_PARAMS[method] ?? []).map(get), cfg.secret);
     if (!safeEqual(get("hash"), expected)) return answer("error", "Incorrect hash", { fields, warnings });
 
     const ctx = { get, form, fields, warnings };
@@ -129,6 +142,7 @@ export function createMorHandler(cfg) {
     Object.assign(fields, { start: timeField(get("subscription_activation_start")), end: timeField(get("subscription_activation_end")) });
     if (!/^\d+$/.test(id) || deleted.has(id)) return answer("error", "Subscription was not found", { fields, warnings });
     if (id.length > 1 && id.startsWith("0")) warnings.push("subscription_id has leading zeros");
+    /** @type {Subscription} */
     const current = subs.get(id) ?? { id, user_id: "0", service_id: "0", status: "active", subscription_memo: "" };
     const next = { ...current };
     for (const name of SUBSCRIPTION_FIELDS) if (form.has(name)) next[name] = get(name);
@@ -144,7 +158,7 @@ export function createMorHandler(cfg) {
     const id = get("subscription_id");
     const action = get("subscription_delete_action");
     fields.action = action;
-    const text = DELETE_TEXTS[/** @type {"1"|"2"|"3"} */ (action)];
+    const text = DELETE_TEXTS[action];
     if (!text) return answer("error", "Subscription delete action was not found", { fields, warnings });
     let sub = subs.get(id);
     if (!sub && !deleted.has(id) && cfg.exists?.(id)) {
@@ -158,7 +172,7 @@ export function createMorHandler(cfg) {
       return answer(cfg.disabledAsError ? "error" : "success", text, { fields, warnings });
     }
     subs.delete(id);
-    deleted.add(id);
+    if (!cfg.forgetDeleted) deleted.add(id);
     return answer("success", text, { fields, warnings });
   }
 
@@ -168,6 +182,7 @@ export function createMorHandler(cfg) {
     if (!form.has("user_id") || get("user_id") === "") return answer("error", "user_id must be provided", { fields, warnings });
     if (!/^\d+$/.test(get("user_id"))) return answer("error", "user_id must be non negative integer", { fields, warnings });
     if (!/^\d+$/.test(get("service_id"))) return answer("error", "Service was not found", { fields, warnings });
+    /** @type {Subscription} */
     const sub = { id: "", user_id: get("user_id"), service_id: get("service_id"), status: "active", subscription_memo: "" };
     for (const name of SUBSCRIPTION_FIELDS) if (form.has(name)) sub[name] = get(name);
     const invalid = validateActivation(sub);
@@ -181,6 +196,7 @@ export function createMorHandler(cfg) {
 
   /** @param {{get: (n: string) => string, form: URLSearchParams, fields: Record<string, unknown>, warnings: string[]}} ctx */
   function list({ get, form, fields, warnings }) {
+    /** @param {Subscription} s */
     const match = (s) =>
       (!form.has("user_id") || s.user_id === get("user_id")) &&
       (!form.has("service_id") || s.service_id === get("service_id")) &&
@@ -217,6 +233,7 @@ const morTime = (secs) => (secs && /^\d+$/.test(secs) ? `${new Date(Number(secs)
 
 /** @param {Record<string, string>} s */
 function subscriptionXml(s) {
+  /** @param {string} name @param {string|undefined} v */
   const el = (name, v) => (v ? `<${name}>${escapeXml(v)}</${name}>` : `<${name}/>`);
   return `<subscription>${el("id", s.id)}${el("user", `user ${s.user_id}`)}<device/>${el("service", `service ${s.service_id}`)}${el("from", morTime(s.subscription_activation_start))}${el("till", morTime(s.subscription_activation_end))}<time_left/>${el("memo", s.subscription_memo)}${el("type", s.status)}<price/>${el("user_id", s.user_id)}</subscription>`;
 }

@@ -4,7 +4,8 @@
  * Self-check for the mock partners: starts them on free ports with a controllable clock, sends
  * valid and broken requests with fetch, and asserts the answers. Requests are signed by small
  * signers written here from the specs (and checked against the specs' vectors first), not by the
- * mocks' own code. Exits non-zero on any failure. Run: node tools/mocks/selftest.mjs
+ * mocks' own code. `npm test` runs it (test/node/mock-partners.test.ts); run directly, it prints one
+ * line per check and exits non-zero on any failure: node tools/mocks/selftest.mjs
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -12,45 +13,79 @@ import { createHash, createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseCli } from "./cli.mjs";
 import { canonicalRequest, signCanonical } from "./koodrive-sign.mjs";
-import { startMocks } from "./index.mjs";
+import { startMocks } from "./mocks.mjs";
+import { isMain } from "../lib/is-main.mjs";
 
 const INDEX = fileURLToPath(new URL("./index.mjs", import.meta.url));
 
 // ---------- independent signers (from the specs) ----------
 const VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+/** @param {string} s */
 const sha256Hex = (s) => createHash("sha256").update(s).digest("hex");
+/** @param {string} s */
 const sha1Hex = (s) => createHash("sha1").update(s, "utf8").digest("hex");
 
-/** Standard Webhooks v1 signature. */
+/** Standard Webhooks v1 signature. @param {string} secret @param {string} id @param {number} ts @param {string} body */
 function vendorSignature(secret, id, ts, body) {
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
   return `v1,${createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest("base64")}`;
 }
 
-/** koodrive.md §B.3 X-Date. */
+/** koodrive.md §B.3 X-Date. @param {number} ms */
 const xDate = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 
-/** koodrive.md §B.5, for a path without query, signing host;x-date;x-user-id. */
+/**
+ * koodrive.md §B.5, for a path without query, signing host;x-date;x-user-id.
+ * @param {{appId: string, appSecret: string, host: string, path: string, date: string, userId: string, body: string}} r
+ */
 function kooAppAuth({ appId, appSecret, host, path, date, userId, body }) {
   const canonical = `POST\n${path.endsWith("/") ? path : `${path}/`}\n\nhost:${host}\nx-date:${date}\nx-user-id:${userId}\n\nhost;x-date;x-user-id\n${sha256Hex(body)}`;
   const signature = createHmac("sha256", appSecret).update(`HMAC-SHA256\n${sha256Hex(canonical)}`).digest("hex");
   return { canonical, header: `HMAC-SHA256 AppId=${appId},SignedHeaders=host;x-date;x-user-id,Signature=${signature}` };
 }
 
+/** @param {string[]} values @param {string} secret */
 const morHash = (values, secret) => sha1Hex(values.join("") + secret);
 
 // ---------- tiny runner ----------
-const tests = [];
+/** @type {Array<{name: string, fn: () => unknown}>} the checks, in order (they share the mocks and the clock) */
+export const tests = [];
+/** @param {string} name @param {() => unknown} fn */
 const test = (name, fn) => tests.push({ name, fn });
 
 let clock = Date.now();
+/** @type {string[]} */
 const logLines = [];
-const mocks = await startMocks({ portBase: 0, now: () => clock, log: (l) => logLines.push(l) });
+/** @type {import("./mocks.mjs").RunningMocks} */
+let mocks;
+let KOO = "";
+let MOR = "";
 
+/** Starts the shared mocks the checks talk to (free ports, the checks' own clock). */
+export async function start() {
+  mocks = await startMocks({ portBase: 0, now: () => clock, log: (l) => logLines.push(l) });
+  KOO = mocks.urls.koodrive;
+  MOR = mocks.urls.mor;
+}
+
+export async function stop() {
+  await mocks.close();
+}
+
+/** @param {string} url @param {string} body @param {Record<string, string>} [headers] */
 const post = (url, body, headers = {}) => fetch(url, { method: "POST", body, headers });
+/** Parsed answers are read loosely: the checks assert their shape. @param {Response} res @returns {Promise<{status: number, body: any}>} */
 const json = async (res) => ({ status: res.status, body: await res.json() });
-const KOO = mocks.urls.koodrive;
-const MOR = mocks.urls.mor;
+
+/**
+ * @template T
+ * @param {T[]} list
+ * @returns {T}
+ */
+function last(list) {
+  assert.ok(list.length > 0, "nothing recorded");
+  return /** @type {T} */ (list.at(-1));
+}
 
 // ---------- spec vectors for the signers used below ----------
 test("independent signers reproduce the spec vectors", () => {
@@ -83,6 +118,7 @@ test("mock's own KooDrive canonicalisation matches the spec vector", () => {
 });
 
 // ---------- vendor ----------
+/** @param {string} type @param {string} key @param {string} [id] */
 function vendorEvent(type, key, id = `dlv_${Math.random().toString(36).slice(2)}`) {
   const [source, instanceId] = key.split(":");
   const body = JSON.stringify({
@@ -92,6 +128,10 @@ function vendorEvent(type, key, id = `dlv_${Math.random().toString(36).slice(2)}
   });
   return { id, body };
 }
+/**
+ * @param {string} id @param {string} body
+ * @param {{ts?: number, sig?: string, secret?: string, headers?: Record<string, string>}} [opts]
+ */
 const sendVendor = (id, body, { ts = Math.floor(clock / 1000), sig, secret = VENDOR_SECRET, headers = {} } = {}) =>
   post(mocks.urls.vendor, body, {
     "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(ts),
@@ -126,8 +166,8 @@ test("vendor: a repeated webhook-id answers 200 again and is logged as duplicate
   const res = await json(await sendVendor(e.id, e.body));
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, {});
-  assert.equal(mocks.received.vendor.at(-1).verdict, "duplicate");
-  assert.ok(logLines.at(-1).includes("duplicate"));
+  assert.equal(last(mocks.received.vendor).verdict, "duplicate");
+  assert.ok(last(logLines).includes("duplicate"));
 });
 
 test("vendor: other events answer 200 {}", async () => {
@@ -162,17 +202,22 @@ test("vendor: payload deviations are accepted but flagged", async () => {
   const e = vendorEvent("instance.renewed", "koogallery:inst-8");
   const body = e.body.replace(`"id":"${e.id}"`, '"id":"something-else"');
   assert.equal((await sendVendor(e.id, body)).status, 200);
-  assert.ok(mocks.received.vendor.at(-1).warnings.includes("payload id differs from webhook-id"));
+  assert.ok(last(mocks.received.vendor).warnings.includes("payload id differs from webhook-id"));
 });
 
 // ---------- KooDrive ----------
+/** @type {Record<string, unknown>} */
 const kooAccount = { account: "carrier-admin", authType: "1", password: "carrier-pass" };
-const NOTIFY = `${KOO}/koodrive/ose/v1/carrier/users/notifyPackageExpire`;
 const NOTIFY_BODY = '{"carrierUserId":"189642158555241211","type":2,"packageId":"14"}';
+/** @param {Record<string, unknown>} [body] @param {Record<string, string>} [headers] */
 const login = (body = kooAccount, headers = { "x-hw-agentName": "selftest" }) =>
   post(`${KOO}/koodrive/ose/v1/auth/login`, JSON.stringify(body), { "content-type": "application/json", ...headers });
+/**
+ * @param {string} authorization
+ * @param {{body?: string, date?: string, userId?: string, extra?: Record<string, string>}} [opts]
+ */
 const notify = (authorization, { body = NOTIFY_BODY, date = xDate(clock - 5000), userId = mocks.gatewayVars.KOODRIVE_USER_ID, extra = {} } = {}) =>
-  post(NOTIFY, body, { "content-type": "application/json", authorization, "x-date": date, "x-user-id": userId, ...extra });
+  post(`${KOO}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, body, { "content-type": "application/json", authorization, "x-date": date, "x-user-id": userId, ...extra });
 
 test("koodrive: login returns the documented envelope", async () => {
   const { status, body } = await json(await login());
@@ -194,14 +239,14 @@ test("koodrive: login rejects missing agent name, wrong password, wrong authType
 });
 
 test("koodrive: notify accepts Bearer and raw token, answers {code:0,msg:Success}", async () => {
-  const { accessToken } = (await (await login()).json()).data.sessionInfo;
+  const { accessToken } = (await json(await login())).body.data.sessionInfo;
   assert.deepEqual(await json(await notify(`Bearer ${accessToken}`)), { status: 200, body: { code: 0, msg: "Success" } });
   assert.deepEqual(await json(await notify(accessToken)), { status: 200, body: { code: 0, msg: "Success" } });
-  assert.equal(mocks.received.koodrive.at(-1).fields.carrierUserId, "189642158555241211");
+  assert.equal(last(mocks.received.koodrive).fields.carrierUserId, "189642158555241211");
 });
 
 test("koodrive: bad token, bad X-Date, missing X-User-Id are rejected", async () => {
-  const { accessToken } = (await (await login()).json()).data.sessionInfo;
+  const { accessToken } = (await json(await login())).body.data.sessionInfo;
   assert.deepEqual(await json(await notify("Bearer AT nope")), { status: 401, body: { code: "401", msg: "token invalid" } });
   assert.equal((await notify(accessToken, { date: xDate(clock + 60_000) })).status, 401);
   assert.equal((await notify(accessToken, { date: xDate(clock - 16 * 60_000) })).status, 401);
@@ -212,7 +257,7 @@ test("koodrive: bad token, bad X-Date, missing X-User-Id are rejected", async ()
 });
 
 test("koodrive: bad bodies -> 400 with the documented envelope", async () => {
-  const { accessToken } = (await (await login()).json()).data.sessionInfo;
+  const { accessToken } = (await json(await login())).body.data.sessionInfo;
   for (const body of [
     '{"carrierUserId":"1","type":1,"packageId":"14"}',
     '{"carrierUserId":189642158555241211,"type":2,"packageId":"14"}',
@@ -228,10 +273,11 @@ test("koodrive: bad bodies -> 400 with the documented envelope", async () => {
 });
 
 test("koodrive: tokens expire after the ttl; refresh rotates them", async () => {
-  const s1 = (await (await login()).json()).data.sessionInfo;
+  const s1 = (await json(await login())).body.data.sessionInfo;
   clock += 1801_000;
   try {
     assert.equal((await notify(`Bearer ${s1.accessToken}`)).status, 401);
+    /** @param {string} auth @param {string} refreshToken */
     const refresh = (auth, refreshToken) => post(`${KOO}/koodrive/ose/v1/auth/refreshToken`, JSON.stringify({ refreshToken }), { authorization: auth, "content-type": "application/json" });
     assert.equal((await refresh(`Bearer ${s1.accessToken}`, s1.refreshToken)).status, 401);
     assert.equal((await refresh(s1.accessToken, "wrong")).status, 401);
@@ -254,7 +300,7 @@ test("koodrive: app signature (AppId/AppSecret) accepted, wrong secret/body/AppI
   const path = "/koodrive/ose/v1/carrier/users/notifyPackageExpire";
   const sign = (o = {}) => kooAppAuth({ appId: "mock-app-id", appSecret: "mock-app-secret", host, path, date, userId, body: NOTIFY_BODY, ...o }).header;
   assert.equal((await notify(sign(), { date, userId })).status, 200);
-  assert.equal(mocks.received.koodrive.at(-1).fields.auth, "app");
+  assert.equal(last(mocks.received.koodrive).fields.auth, "app");
   assert.equal((await notify(sign({ appSecret: "other" }), { date, userId })).status, 401);
   assert.equal((await notify(sign({ appId: "other" }), { date, userId })).status, 401);
   assert.equal((await notify(sign(), { date, userId, body: NOTIFY_BODY.replace("14", "15") })).status, 401);
@@ -263,13 +309,17 @@ test("koodrive: app signature (AppId/AppSecret) accepted, wrong secret/body/AppI
 });
 
 // ---------- MOR ----------
+/** @param {string} method @param {Record<string, string>} params */
 const mor = (method, params) => post(`${MOR}/billing/api/${method}`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+/** @param {Response} res */
 const morText = async (res) => {
   assert.equal(res.status, 200, "MOR always answers HTTP 200");
   return res.text();
 };
 const SECRET = "mor-secret";
+/** @param {string} id @param {Record<string, string>} [extra] */
 const update = (id, extra = {}) => mor("subscription_update", { u: "admin", subscription_id: id, hash: morHash([id], SECRET), ...extra });
+/** @param {string} id @param {string} action */
 const del = (id, action) => mor("subscription_delete", { u: "admin", subscription_id: id, subscription_delete_action: action, hash: morHash([id, action], SECRET) });
 
 test("mor: update auto-creates, then succeeds with the documented XML", async () => {
@@ -324,6 +374,7 @@ test("mor: create and subscriptions_get", async () => {
 test("mor: the spec's own delete vector (secret 456789) is accepted verbatim", async () => {
   const m = await startMocks({ portBase: 0, log: false, mor: { user: "username", secret: "456789", disabledAsError: true } });
   try {
+    /** @param {string} body */
     const send = (body) => post(`${m.urls.mor}/billing/api/subscription_${body.includes("delete") ? "delete" : "update"}`, body, { "content-type": "application/x-www-form-urlencoded" });
     assert.match(await morText(await send("u=username&subscription_id=10&subscription_activation_start=1255132800&subscription_memo=acc_one&hash=145ca5278d5edc90d4e4b69b869c461b3be6763e")), /success/);
     assert.match(await morText(await send(`u=username&subscription_id=123&hash=${morHash(["123"], "456789")}`)), /success/);
@@ -401,7 +452,7 @@ test("faults: the runtime switch changes, lifts and resets faults, in-process an
     // Over HTTP: a 60 % fail rate as 429 (random() is 0.5 here, so every request fails).
     const set = await fetch(m.controlUrls.mor, { method: "POST", body: JSON.stringify({ failRate: 0.6, failStatus: 429, retryAfterS: null }) });
     assert.equal(set.status, 200);
-    assert.equal((await set.json()).faults.failStatus, 429);
+    assert.equal((await json(set)).body.faults.failStatus, 429);
     const refused = await morCall();
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get("retry-after"), null);
@@ -442,32 +493,39 @@ test("faults: a slow answer is processed first and only answered late", async ()
 });
 
 // ---------- CLI ----------
+/** parseCli for arguments that are not --help. @param {string[]} argv @param {Record<string, string>} env */
+function parsed(argv, env) {
+  const result = parseCli(argv, env);
+  assert.ok(!result.help);
+  return result;
+}
+
 test("cli: flags map to options; prefixed fault flags win", () => {
-  const { options } = parseCli(["--fail-rate", "1", "--mor-fail-rate=0", "--latency", "5", "--port-base", "9200", "--token-ttl", "60", "--mor-disabled-as-error"], {
+  const { options } = parsed(["--fail-rate", "1", "--mor-fail-rate=0", "--latency", "5", "--port-base", "9200", "--token-ttl", "60", "--mor-disabled-as-error"], {
     VENDOR_WEBHOOK_SECRET: "whsec_ZW52", MOR_API_SECRET: "from-env",
   });
   assert.deepEqual(options.faults, {
     failRate: 1, failStatus: undefined, retryAfterS: undefined, latencyMs: 5, slowRate: undefined, slowMs: undefined, status: undefined, downForS: undefined,
   });
-  const slow = parseCli(["--slow-rate", "0.1", "--slow-ms", "16000", "--vendor-fail-status", "429", "--vendor-retry-after", "3"], {}).options;
-  assert.equal(slow.faults.slowRate, 0.1);
-  assert.equal(slow.faults.slowMs, 16000);
-  assert.equal(slow.vendor.faults.failStatus, 429);
-  assert.equal(slow.vendor.faults.retryAfterS, 3);
+  const slow = parsed(["--slow-rate", "0.1", "--slow-ms", "16000", "--vendor-fail-status", "429", "--vendor-retry-after", "3"], {}).options;
+  assert.equal(slow.faults?.slowRate, 0.1);
+  assert.equal(slow.faults?.slowMs, 16000);
+  assert.equal(slow.vendor?.faults?.failStatus, 429);
+  assert.equal(slow.vendor?.faults?.retryAfterS, 3);
   assert.throws(() => parseCli(["--retry-after", "1.5"], {}), /--retry-after/);
-  assert.equal(options.mor.faults.failRate, 0);
+  assert.equal(options.mor?.faults?.failRate, 0);
   assert.equal(options.portBase, 9200);
-  assert.equal(options.koodrive.tokenTtlS, 60);
-  assert.equal(options.vendor.secret, "whsec_ZW52");
-  assert.equal(options.mor.secret, "from-env");
-  assert.equal(options.mor.disabledAsError, true);
-  assert.equal(parseCli(["--mor-secret", "flag"], { MOR_API_SECRET: "env" }).options.mor.secret, "flag");
+  assert.equal(options.koodrive?.tokenTtlS, 60);
+  assert.equal(options.vendor?.secret, "whsec_ZW52");
+  assert.equal(options.mor?.secret, "from-env");
+  assert.equal(options.mor?.disabledAsError, true);
+  assert.equal(parsed(["--mor-secret", "flag"], { MOR_API_SECRET: "env" }).options.mor?.secret, "flag");
   assert.throws(() => parseCli(["--status", "700"], {}), /--status/);
   assert.throws(() => parseCli(["--nope"], {}));
   assert.deepEqual(parseCli(["--help"], {}), { help: true });
 });
 
-/** @returns {Promise<{code: number|null, out: string}>} */
+/** @param {string[]} args @returns {Promise<{code: number|null, out: string}>} */
 function runNode(args) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [INDEX, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -493,16 +551,18 @@ test("cli: serves requests and never prints passwords, tokens or secrets", async
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
+  /** @param {RegExp} re */
   const waitFor = async (re) => {
     for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
     assert.match(out, re);
   };
   try {
     await waitFor(/Ctrl-C to stop/);
-    const koo = /KOODRIVE_BASE_URL=(\S+)/.exec(out)[1];
-    const morBase = /MOR_BASE_URL=(\S+)/.exec(out)[1];
+    const koo = /KOODRIVE_BASE_URL=(\S+)/.exec(out)?.[1] ?? "";
+    const morBase = /MOR_BASE_URL=(\S+)/.exec(out)?.[1] ?? "";
     const res = await post(`${koo}/koodrive/ose/v1/auth/login`, JSON.stringify({ ...kooAccount, password: "pw-SENTINEL-1" }), { "x-hw-agentName": "t" });
-    const token = (await res.json()).data.sessionInfo.accessToken;
+    /** @type {string} */
+    const token = (await json(res)).body.data.sessionInfo.accessToken;
     await post(`${koo}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, NOTIFY_BODY, { authorization: token, "x-date": xDate(Date.now() - 5000), "x-user-id": "1" });
     const hash = morHash(["9"], "mor-SENTINEL-2");
     await post(`${morBase}/billing/api/subscription_update`, `u=admin&subscription_id=9&hash=${hash}`, { "content-type": "application/x-www-form-urlencoded" });
@@ -525,16 +585,20 @@ test("in-process log lines never contain secrets or tokens", () => {
 });
 
 // ---------- run ----------
-let failed = 0;
-for (const t of tests) {
-  try {
-    await t.fn();
-    console.log(`ok   ${t.name}`);
-  } catch (err) {
-    failed += 1;
-    console.log(`FAIL ${t.name}\n     ${String(err?.stack ?? err).split("\n").slice(0, 6).join("\n     ")}`);
+if (isMain(import.meta.url)) {
+  await start();
+  let failed = 0;
+  for (const t of tests) {
+    try {
+      await t.fn();
+      console.log(`ok   ${t.name}`);
+    } catch (err) {
+      failed += 1;
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      console.log(`FAIL ${t.name}\n     ${text.split("\n").slice(0, 6).join("\n     ")}`);
+    }
   }
+  await stop();
+  console.log(`\n${tests.length - failed}/${tests.length} passed`);
+  process.exitCode = failed ? 1 : 0;
 }
-await mocks.close();
-console.log(`\n${tests.length - failed}/${tests.length} passed`);
-process.exitCode = failed ? 1 : 0;

@@ -7,6 +7,8 @@
 import http from "node:http";
 import { isSlow, patchFaults, pickFault } from "./faults.mjs";
 
+export { jsonReply } from "./reply.mjs";
+
 /** Anything larger is not a plausible partner call. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -18,39 +20,25 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export const CONTROL_PATH = "/__mock/faults";
 
 /**
- * @typedef {object} MockRequest
+ * @typedef {import("./reply.mjs").MockRequest} MockRequest
+ * @typedef {import("./reply.mjs").Reply} Reply
+ *
+ * @typedef {object} Received one request as the server saw and answered it
+ * @property {string} at        ISO time
  * @property {string} method
- * @property {string} path      raw path as sent, without the query
- * @property {string} rawQuery  text after `?`, "" if none
- * @property {Record<string, string>} headers  lower-case names
- * @property {Buffer} bodyBytes exact bytes received
- * @property {string} body      the bytes as UTF-8
- * @property {number} now       receive time, epoch ms (from the injected clock)
- */
-
-/**
- * @typedef {object} Reply
- * @property {number} status
- * @property {Record<string, string>} [headers]
+ * @property {string} path
+ * @property {string} query
+ * @property {Record<string, string>} headers
  * @property {string} body
- * @property {string} verdict   short reason for the log, never a secret
- * @property {boolean} [ok]     whether the partner accepted the call
- * @property {Record<string, unknown>} [fields] key request fields worth logging (no secrets)
- * @property {string[]} [warnings] deviations from the documented protocol that were tolerated
+ * @property {number} status
+ * @property {boolean} ok
+ * @property {string} verdict
+ * @property {boolean} injected  refused by an injected fault
+ * @property {boolean} slow      answered late on purpose
+ * @property {Record<string, unknown>} fields
+ * @property {string[]} warnings
+ * @property {string} response   the answer's body
  */
-
-/**
- * @param {number} status
- * @param {unknown} value
- * @param {Omit<Reply, "status"|"body">} meta
- * @returns {Reply}
- */
-export const jsonReply = (status, value, meta) => ({
-  status,
-  headers: { "content-type": "application/json; charset=utf-8" },
-  body: JSON.stringify(value),
-  ...meta,
-});
 
 /**
  * @param {object} opts
@@ -61,7 +49,7 @@ export const jsonReply = (status, value, meta) => ({
  * @param {import("./faults.mjs").Faults} opts.faults
  * @param {{now: () => number, random: () => number}} opts.clock
  * @param {((line: string) => void)|undefined} opts.log
- * @param {object[]} opts.received      every request is pushed here
+ * @param {Received[]} opts.received    every request is pushed here
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>, faults: () => import("./faults.mjs").Faults, setFaults: (patch: Record<string, unknown>) => import("./faults.mjs").Faults, resetFaults: () => void}>}
  */
 export async function startServer({ name, host, port, handler, faults: initialFaults, clock, log, received }) {
@@ -79,6 +67,7 @@ export async function startServer({ name, host, port, handler, faults: initialFa
     if ((q < 0 ? url : url.slice(0, q)) === CONTROL_PATH) return control(req, res);
     /** @type {Reply} */
     let reply;
+    /** @type {Buffer} */
     let bodyBytes = Buffer.alloc(0);
     let injected = false;
     let slowMs = 0;
@@ -119,6 +108,7 @@ export async function startServer({ name, host, port, handler, faults: initialFa
         ok: false,
       };
     }
+    /** @type {Received} */
     const entry = {
       at: new Date(clock.now()).toISOString(),
       method: req.method ?? "GET",

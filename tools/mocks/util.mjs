@@ -1,8 +1,10 @@
 /**
  * @module tools/mocks/util
- * Small crypto and formatting helpers for the mock partners. node:crypto only; deliberately not
- * shared with src/ so that the mocks stay an independent check of what the gateway sends.
+ * Small crypto and formatting helpers for the mock partners. node:crypto only (also in workerd with
+ * nodejs_compat); deliberately not shared with src/ so that the mocks stay an independent check of
+ * what the gateway sends.
  */
+import { Buffer } from "node:buffer";
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 /** @param {string|Uint8Array} data @returns {Buffer} */

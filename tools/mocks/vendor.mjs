@@ -4,8 +4,9 @@
  * signature, dedups by `webhook-id`, and answers `instance.provisioned` with refs and app info the
  * way a vendor app would, so the gateway's ref-storing path can be exercised end to end.
  */
+import { Buffer } from "node:buffer";
 import { createHash, randomBytes } from "node:crypto";
-import { jsonReply } from "./server.mjs";
+import { jsonReply } from "./reply.mjs";
 import { digitsFrom, hmacSha256, safeEqual } from "./util.mjs";
 
 const OPS_EVENT_TYPES = new Set(["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed"]);
@@ -67,22 +68,24 @@ export function provisionedAnswer(instanceKey, password) {
 }
 
 /**
- * @param {{secret: string, onRefs?: (refs: Record<string, string>) => void}} opts onRefs: told of
- *   every refs answer, so the other mocks can know the partner ids the vendor handed out
- * @returns {(req: import("./server.mjs").MockRequest) => import("./server.mjs").Reply}
+ * @param {{secret: string, onRefs?: (refs: Record<string, string>) => void, answerProvisioned?: (instanceKey: string, password: string) => Record<string, unknown>}} opts
+ *   onRefs: told of every refs answer, so the other mocks can know the partner ids the vendor
+ *   handed out. answerProvisioned: what to answer `instance.provisioned` with (default
+ *   {@link provisionedAnswer}); tests set their own refs and app info through it.
+ * @returns {import("./reply.mjs").Handler}
  */
-export function createVendorHandler({ secret, onRefs }) {
+export function createVendorHandler({ secret, onRefs, answerProvisioned = provisionedAnswer }) {
   const key = decodeWebhookSecret(secret);
-  /** webhook-id -> {answer, bodyHash} of the first accepted delivery */
+  /** @type {Map<string, {answer: Record<string, unknown>, bodyHash: string, type: string}>} webhook-id -> the first accepted delivery */
   const seen = new Map();
-  /** instance key -> password, so a re-provision of the same tenant keeps its credentials */
+  /** @type {Map<string, string>} instance key -> password, so a re-provision of the same tenant keeps its credentials */
   const passwords = new Map();
 
   return function vendorHandler(req) {
     if (req.method !== "POST") return jsonReply(405, { error: "POST only" }, { verdict: `rejected: method ${req.method}` });
 
-    const id = req.headers["webhook-id"];
-    const problem = verifySignature(key, req);
+    const id = req.headers["webhook-id"] ?? "";
+    const problem = verifyStandardWebhook(key, req.headers, req.bodyBytes, req.now);
     if (problem) return jsonReply(401, { error: "invalid signature" }, { verdict: `rejected: ${problem}`, fields: { id } });
 
     const bodyHash = createHash("sha256").update(req.bodyBytes).digest("hex");
@@ -105,11 +108,13 @@ export function createVendorHandler({ secret, onRefs }) {
 
     const warnings = payloadWarnings(event, id);
     const instanceKey = event.instance?.key ?? (event.instance?.source && event.instance?.id ? `${event.instance.source}:${event.instance.id}` : id);
+    /** @type {Record<string, unknown>} */
     let answer = {};
     if (event.type === "instance.provisioned") {
-      if (!passwords.has(instanceKey)) passwords.set(instanceKey, randomBytes(12).toString("base64url"));
-      answer = provisionedAnswer(instanceKey, passwords.get(instanceKey));
-      onRefs?.(answer.refs);
+      const password = passwords.get(instanceKey) ?? randomBytes(12).toString("base64url");
+      passwords.set(instanceKey, password);
+      answer = answerProvisioned(instanceKey, password);
+      if (answer.refs) onRefs?.(/** @type {Record<string, string>} */ (answer.refs));
     }
     seen.set(id, { answer, bodyHash, type: event.type });
     return jsonReply(200, answer, {
@@ -122,20 +127,23 @@ export function createVendorHandler({ secret, onRefs }) {
 }
 
 /**
- * @param {Buffer} key
- * @param {import("./server.mjs").MockRequest} req
+ * Standard Webhooks verification (any one v1 signature of the list, timestamp within tolerance).
+ * @param {Uint8Array} key the decoded secret ({@link decodeWebhookSecret})
+ * @param {Record<string, string>} headers lower-case names
+ * @param {Uint8Array} bodyBytes exact bytes received
+ * @param {number} nowMs
  * @returns {string|undefined} why the signature is not acceptable
  */
-function verifySignature(key, req) {
-  const id = req.headers["webhook-id"];
-  const ts = req.headers["webhook-timestamp"];
-  const sigs = req.headers["webhook-signature"];
+export function verifyStandardWebhook(key, headers, bodyBytes, nowMs) {
+  const id = headers["webhook-id"];
+  const ts = headers["webhook-timestamp"];
+  const sigs = headers["webhook-signature"];
   if (!id || !ts || !sigs) return "missing webhook-id, webhook-timestamp or webhook-signature";
   if (!/^\d{1,12}$/.test(ts)) return "webhook-timestamp is not integer seconds";
-  const skew = Math.floor(req.now / 1000) - Number(ts);
+  const skew = Math.floor(nowMs / 1000) - Number(ts);
   if (skew > WEBHOOK_TOLERANCE_S) return `webhook-timestamp too old (${skew}s)`;
   if (skew < -WEBHOOK_TOLERANCE_S) return `webhook-timestamp too new (${-skew}s ahead)`;
-  const expected = hmacSha256(key, Buffer.concat([Buffer.from(`${id}.${ts}.`), req.bodyBytes]));
+  const expected = hmacSha256(key, Buffer.concat([Buffer.from(`${id}.${ts}.`), bodyBytes]));
   // Space-separated list; versions other than v1 are skipped, which is how key rotation works.
   for (const part of sigs.split(" ")) {
     const comma = part.indexOf(",");

@@ -204,6 +204,7 @@ function v1Params(activity, opts, now) {
  */
 function v2Fields(activity, opts, now) {
   const instanceId = () => need(opts.instanceId, `--instance for ${activity}`);
+  /** @param {string} prefix */
   const order = (prefix) => {
     const id = opts.orderId ?? newOrderId(prefix, now);
     return { orderId: id, orderLineId: `${id}-000001` };

@@ -21,7 +21,7 @@ export function parseDevVars(text) {
     if (line === "" || line.startsWith("#")) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(line);
     if (!m) continue;
-    const [, name, rest] = /** @type {[string, string, string]} */ (m);
+    const [, name, rest] = /** @type {[string, string, string]} */ (/** @type {unknown} */ (m));
     vars[name] = unquote(rest);
   }
   return vars;

@@ -37,6 +37,7 @@ function formatStep(step, n, total, ctx) {
   // Request bodies are shown as sent (KooGallery's are what was signed); ActivePlatform's short
   // answers read better indented.
   if (req.body !== null) lines.push(indent(maskPasswords(req.body)));
+  /** @param {string} text */
   const show = (text) => indent(step.target === "activeplatform" ? pretty(text) : text);
   if (step.status === null) {
     lines.push("← no answer (is the gateway running? `npm start` serves http://127.0.0.1:8787)");

@@ -13,7 +13,7 @@ import { orderId as newOrderId } from "./ids.mjs";
 export const SCENARIOS = Object.freeze(["full-lifecycle"]);
 export const DEFAULT_SCENARIO_TARGET = "koogallery-v2";
 
-/** koogallery.md §4. */
+/** koogallery.md §4. @type {Readonly<Record<string, string>>} */
 export const RESULT_MEANINGS = Object.freeze({
   "000000": "success",
   "000001": "authentication failed",
@@ -134,6 +134,7 @@ function kooGalleryLifecycle(target, base, opts) {
   /** @param {Record<string, string>} ids @param {RunOptions} [extra] */
   const on = (ids, extra = {}) => ({ ...base, instanceId: ids.instanceId, ...extra });
   // V1 expire/release name the original order; V2 release carries an order only for unsubscriptions.
+  /** @param {Record<string, string>} ids */
   const release = (ids) => on(ids, v1 ? { orderId: provisionOrder } : {});
   return [
     {
