@@ -59,6 +59,7 @@ export default defineConfig({
                 MOR_DELETE_ACTION: "1",
                 OPS_WEBHOOK_URL: "https://ops.test/ops",
                 OPS_WEBHOOK_SECRET: "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3",
+                ENTITLEMENTS_TOKEN: "test-entitlements-token-0123456789",
               },
             },
           }),

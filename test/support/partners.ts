@@ -102,15 +102,43 @@ export class Partners {
     return this.of("ops").filter((r) => r.verified && r.answered < 300).map((r) => JSON.parse(r.body));
   }
 
+  /**
+   * MOR's subscriptions as the mock holds them (docs/mor.md §C.4): `tillS` null is until canceled.
+   * Updated by subscription_update/delete, listed by subscriptions_get, and editable behind the
+   * gateway's back with {@link editMor}.
+   */
+  readonly morSubscriptions = new Map<string, { tillS: number | null; disabled: boolean }>();
+
+  /** Changes (or, with `gone`, deletes) a subscription as someone working in MOR directly would. */
+  editMor(id: string, change: { tillS?: number | null; disabled?: boolean; gone?: boolean }): void {
+    if (change.gone) return void this.morSubscriptions.delete(id);
+    const sub = this.morSubscriptions.get(id) ?? { tillS: null, disabled: false };
+    this.morSubscriptions.set(id, { ...sub, ...(change.tillS !== undefined ? { tillS: change.tillS } : {}), ...(change.disabled !== undefined ? { disabled: change.disabled } : {}) });
+  }
+
   #mor(url: URL, body: string): [boolean, Response] {
     const form = new URLSearchParams(body);
     const method = url.pathname.split("/").pop();
-    const values = method === "subscription_delete" ? [form.get("subscription_id"), form.get("subscription_delete_action")] : [form.get("subscription_id")];
+    // subscriptions_get hashes the secret alone (docs/mor.md §C.3).
+    const values = method === "subscription_delete" ? [form.get("subscription_id"), form.get("subscription_delete_action")] : method === "subscriptions_get" ? [] : [form.get("subscription_id")];
     const expected = createHash("sha1").update(values.join("") + MOR_SECRET).digest("hex");
     const verified = form.get("hash") === expected && form.get("u") === "admin";
     const xml = (inner: string) => new Response(`<page><status>${inner}</status></page>`, { status: 200, headers: { "content-type": "application/xml" } });
     if (!verified) return [false, xml("<error>Incorrect hash</error>")];
-    if (method === "subscription_update") return [true, xml("<success>Subscription was successfully updated</success>")];
+    const id = form.get("subscription_id") ?? "";
+    if (method === "subscriptions_get") {
+      if (this.morSubscriptions.size === 0) return [true, xml("<error>No Subscriptions found</error>")];
+      const time = (s: number | null) => (s === null ? "<till/>" : `<till>${new Date(s * 1000).toISOString().slice(0, 19).replace("T", " ")} +0000</till>`);
+      const items = [...this.morSubscriptions].map(([sid, sub]) => `<subscription><id>${sid}</id><user>u</user><device/><service>s</service><from>2026-01-01 00:00:00 +0000</from>${time(sub.tillS)}<time_left/><memo/><type>${sub.disabled ? "disabled" : "active"}</type><price/><user_id/></subscription>`);
+      return [true, xml(`<success>Subscriptions found</success><subscriptions>${items.join("")}</subscriptions>`)];
+    }
+    if (method === "subscription_update") {
+      const end = form.get("subscription_activation_end");
+      this.editMor(id, { tillS: form.get("subscription_until_canceled") === "1" || end === null ? null : Number(end), disabled: false });
+      return [true, xml("<success>Subscription was successfully updated</success>")];
+    }
+    if (form.get("subscription_delete_action") === "2") this.editMor(id, { disabled: true });
+    else this.morSubscriptions.delete(id);
     return [true, xml("<success>Subscription deleted</success>")];
   }
 
