@@ -46,7 +46,7 @@ type Summary = { checked: number; inAgreement: number; drifted: number; repaired
 async function sweep(repair: boolean): Promise<Summary[]> {
   const runs: Summary[] = [];
   for (let i = 0; i < 20; i++) {
-    const response = await worker.fetch(adminRequest("/reconcile", { method: "POST", body: { limit: 500 } }), { ...env, RECONCILE_REPAIR: String(repair) }, createExecutionContext());
+    const response = await worker.fetch(adminRequest("/reconcile", { method: "POST", body: { limit: 500 } }) as Request<unknown, IncomingRequestCfProperties>, { ...env, RECONCILE_REPAIR: String(repair) }, createExecutionContext());
     expect(response.status).toBe(200);
     const summary = (await response.json()) as Summary;
     runs.push(summary);
@@ -56,7 +56,7 @@ async function sweep(repair: boolean): Promise<Summary[]> {
 }
 
 async function drift(): Promise<Array<{ instanceKey: string; connector: string; partnerValue: string; instanceValue: string; since: string; repaired: boolean }>> {
-  const response = await worker.fetch(adminRequest("/drift?connector=mor&limit=200"), env, createExecutionContext());
+  const response = await worker.fetch(adminRequest("/drift?connector=mor&limit=200") as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
   expect(response.status).toBe(200);
   return ((await response.json()) as { items: never[] }).items;
 }
@@ -86,7 +86,7 @@ describe("reconciliation sweep", () => {
     expect(listed.find((d) => d.instanceKey === expired.key)).toMatchObject({ partnerValue: "until canceled", instanceValue: expect.stringMatching(/^end /) });
     expect(listed.find((d) => d.instanceKey === released.key)).toMatchObject({ partnerValue: "end 2030-01-01T00:00:00.000Z", instanceValue: "gone" });
     // Recorded on the instance too (the admin instance view shows it).
-    const renewedDetails = await worker.fetch(adminRequest(`/instances/${encodeURIComponent(renewed.key)}`), env, createExecutionContext());
+    const renewedDetails = await worker.fetch(adminRequest(`/instances/${encodeURIComponent(renewed.key)}`) as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
     expect(((await renewedDetails.json()) as { drift: unknown[] }).drift).toEqual([expect.objectContaining({ connector: "mor", repaired: false })]);
 
     const detected = await eventually(async () => driftEvents("instance.drift_detected", renewed.key)[0]);
