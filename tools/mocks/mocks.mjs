@@ -73,10 +73,21 @@ export async function startMocks(options = {}) {
   // The mock vendor "creates" each tenant's MOR subscription when it hands out its id, as a real
   // vendor app does; MOR then knows that id even before the gateway's first update.
   const morIdsHandedOut = new Set();
+  const mor = createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) });
   const specs = [
-    ["vendor", 0, createVendorHandler({ ...vendorCfg, onRefs: (refs) => morIdsHandedOut.add(refs["mor.subscriptionId"]) })],
+    [
+      "vendor",
+      0,
+      createVendorHandler({
+        ...vendorCfg,
+        onRefs: (refs) => {
+          morIdsHandedOut.add(refs["mor.subscriptionId"]);
+          mor.register(refs["mor.subscriptionId"]);
+        },
+      }),
+    ],
     ["koodrive", 1, createKooDriveHandler(kooCfg)],
-    ["mor", 2, createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) })],
+    ["mor", 2, mor],
   ];
   /** @type {Record<string, Awaited<ReturnType<typeof startServer>>>} */
   const servers = {};
@@ -116,6 +127,8 @@ export async function startMocks(options = {}) {
     faults: () => ({ vendor: servers.vendor.faults(), koodrive: servers.koodrive.faults(), mor: servers.mor.faults() }),
     ports: { vendor: servers.vendor.port, koodrive: servers.koodrive.port, mor: servers.mor.port },
     received,
+    /** MOR's subscriptions: list them, or change one behind the gateway's back (also over HTTP: POST /__mock/subscriptions/{id}). */
+    mor: { subscriptions: () => mor.subscriptions(), edit: (id, change) => mor.editSubscription(id, change) },
     gatewayVars: {
       VENDOR_WEBHOOK_URL: urls.vendor,
       KOODRIVE_BASE_URL: urls.koodrive,
