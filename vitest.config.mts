@@ -59,6 +59,9 @@ export default defineConfig({
                 MOR_DELETE_ACTION: "1",
                 OPS_WEBHOOK_URL: "https://ops.test/ops",
                 OPS_WEBHOOK_SECRET: "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3",
+                ENTITLEMENTS_TOKEN: "test-entitlements-token-0123456789",
+                // Flows feed bursts of deliveries; test/delivery-flow/rate-limit.test.ts sets its own ceiling.
+                CONNECTOR_RATE_LIMITS: "mor=1000,koodrive=1000,vendor=1000",
               },
             },
           }),

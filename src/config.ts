@@ -188,6 +188,42 @@ export function opsConfig(env: Bindings): OpsConfig {
   return { url, secret };
 }
 
+/** `RECONCILE_REPAIR`: drift found by the sweep is re-sent through the outbox (docs/reconciliation.md). */
+export function reconcileRepair(env: Bindings): boolean {
+  return parsed(env, "RECONCILE_REPAIR", boolFlag, "false");
+}
+
+/** `ENTITLEMENTS_TOKEN`: the vendor app's bearer token for `GET /entitlements/{key}`; unset closes the route. */
+export function entitlementsToken(env: Bindings): string {
+  const token = required(env, "ENTITLEMENTS_TOKEN");
+  if (token.length < 16) throw new ConfigError("ENTITLEMENTS_TOKEN", "is too short (use 32+ random characters)");
+  return token;
+}
+
+/** Requests per second per connector when `CONNECTOR_RATE_LIMITS` does not name it. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<ConnectorName, number>> = { vendor: 50, koodrive: 5, mor: 5 };
+
+/**
+ * `CONNECTOR_RATE_LIMITS`, e.g. `mor=5,koodrive=5,vendor=50`: requests per second each consumer
+ * isolate sends a partner (docs/operations-index.md, "Rate limit per partner"). Unnamed connectors
+ * keep their default.
+ */
+export function connectorRateLimits(env: Bindings): Record<ConnectorName, number> {
+  const out = { ...DEFAULT_RATE_LIMITS };
+  const raw = trimmed(env.CONNECTOR_RATE_LIMITS);
+  if (!raw) return out;
+  for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)\s*=\s*(\d+(?:\.\d+)?)$/.exec(part);
+    if (!m || !(CONNECTORS as readonly string[]).includes(m[1]!)) {
+      throw new ConfigError("CONNECTOR_RATE_LIMITS", `is malformed: expected name=requests-per-second for ${CONNECTORS.join(", ")}, separated by commas`);
+    }
+    const rate = Number(m[2]);
+    if (!(rate > 0)) throw new ConfigError("CONNECTOR_RATE_LIMITS", "is malformed: a rate must be greater than 0");
+    out[m[1] as ConnectorName] = rate;
+  }
+  return out;
+}
+
 /** Every configuration problem, for /healthz. Messages name settings only. */
 export function configProblems(env: Bindings): string[] {
   const checks: Array<() => unknown> = [
@@ -196,7 +232,11 @@ export function configProblems(env: Bindings): string[] {
     () => retryDelayScale(env),
     () => activePlatformConfig(env),
     () => adminToken(env),
+    () => reconcileRepair(env),
+    () => connectorRateLimits(env),
   ];
+  // Unset is a documented state (the route answers 503); only a set but unusable token is a problem.
+  if (trimmed(env.ENTITLEMENTS_TOKEN) !== "") checks.push(() => entitlementsToken(env));
   const enabled = enabledConnectors(env);
   if (enabled.includes("vendor")) checks.push(() => vendorConfig(env));
   if (enabled.includes("koodrive")) checks.push(() => kooDriveConfig(env));

@@ -12,6 +12,7 @@ import { DEAD_LETTER_QUEUE, OPS_QUEUE } from "./delivery/queues";
 import { router } from "./http/router";
 import { consumeOpsEvents } from "./ops/consumer";
 import type { OpsMessage } from "./ops/message";
+import { runSweep } from "./reconcile/sweep";
 
 export { InstanceObject } from "./instance/instance-object";
 export { KooDriveSessionObject } from "./connectors/koodrive/session-object";
@@ -26,5 +27,13 @@ export default {
     if (batch.queue === DEAD_LETTER_QUEUE) return consumeDeadLetters(batch as MessageBatch<DeadLetterMessage>, env);
     if (batch.queue === OPS_QUEUE) return consumeOpsEvents(batch as MessageBatch<OpsMessage>, env);
     return consumeDeliveries(batch as MessageBatch<DeliveryMessage>, env);
+  },
+  // The reconciliation sweep ([triggers] crons): a bounded slice per run, resumed by the next.
+  async scheduled(_controller, env, _ctx) {
+    try {
+      await runSweep(env);
+    } catch (err) {
+      console.error({ msg: "reconciliation sweep failed", error: err instanceof Error ? err.message : String(err) });
+    }
   },
 } satisfies ExportedHandler<Bindings>;

@@ -315,7 +315,7 @@ async function instance(key) {
     ["Updated", when(i.updatedAt)],
     ["Personal data", details.personalData],
   ];
-  if (i.drift) facts.push(["Drift", JSON.stringify(i.drift)]);
+  if (details.drift?.length) facts.push(["Drift", JSON.stringify(details.drift)]);
   $("instance-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, [name]), el("dd", {}, [value])]));
   /** @type {HTMLTextAreaElement} */ ($("refs-text")).value = Object.entries(i.refs).map(([k, v]) => `${k}=${v}`).join("\n");
   $("refs-form").dataset.key = i.key;

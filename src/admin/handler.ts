@@ -25,6 +25,7 @@ import {
   putInstanceRefs,
   type AdminRequest,
 } from "./routes";
+import { listDrift, postReconcile } from "./reconcile-routes";
 import { getStats, listConnectors, pauseConnector, rebuildIndex, resumeConnector, searchDeliveries, searchInstances } from "./operations-routes";
 
 type Method = "GET" | "PUT" | "POST";
@@ -54,6 +55,8 @@ export const ADMIN_ROUTES: readonly Route[] = [
   { pattern: path("/admin/connectors/{name}/resume"), methods: { POST: resumeConnector } },
   { pattern: path("/admin/stats"), methods: { GET: getStats } },
   { pattern: path("/admin/index/rebuild"), methods: { POST: rebuildIndex } },
+  { pattern: path("/admin/drift"), methods: { GET: listDrift } },
+  { pattern: path("/admin/reconcile"), methods: { POST: postReconcile } },
 ];
 
 export async function handleAdmin(request: Request, env: Bindings, _ctx?: ExecutionContext): Promise<Response> {

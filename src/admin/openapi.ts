@@ -39,6 +39,7 @@ import {
   StatsQuery,
   StatsResponse,
 } from "./operations-schemas";
+import { DriftPage, DriftQuery, ReconcileRequest, ReconcileSummary } from "./reconcile-schemas";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 const error = (description: string) => ({ description, content: json(ErrorBody) });
@@ -158,6 +159,26 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
           description: "For an index that was lost or lags. Figures are not recounted.",
           requestBody: { required: true, content: json(RebuildRequest) },
           responses: { "200": { description: "What was re-projected", content: json(RebuildResponse) }, "400": INVALID, ...COMMON },
+        },
+      },
+      "/admin/drift": {
+        get: {
+          operationId: "listDrift",
+          tags: ["operations"],
+          summary: "Instances whose partner state disagrees with what the gateway last told it, newest first",
+          description: "Found by the reconciliation sweep (cron, or `POST /admin/reconcile`); a drift stays listed until a sweep finds agreement.",
+          requestParams: { query: DriftQuery },
+          responses: { "200": { description: "A page of drift", content: json(DriftPage) }, "400": INVALID, ...COMMON },
+        },
+      },
+      "/admin/reconcile": {
+        post: {
+          operationId: "reconcile",
+          tags: ["operations"],
+          summary: "Run one reconciliation sweep now (the cron's work): a bounded slice of instances, resumed by the next run",
+          description: "With RECONCILE_REPAIR=true, drift is repaired by re-sending the current state through the outbox.",
+          requestBody: { required: false, content: json(ReconcileRequest) },
+          responses: { "200": { description: "What the run found", content: json(ReconcileSummary) }, "400": INVALID, ...COMMON },
         },
       },
       "/admin/instances/{key}": {

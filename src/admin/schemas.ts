@@ -142,6 +142,18 @@ export const InstanceDetailsResponse = z
     events: z.array(EventView).meta({ description: "Newest first." }),
     deliveries: z.array(DeliveryView).meta({ description: "Newest first, with their attempts." }),
     personalData: PersonalData,
+    drift: z
+      .array(
+        z.object({
+          connector: ConnectorName,
+          partnerValue: z.string(),
+          instanceValue: z.string(),
+          since: isoDateTime,
+          repaired: z.boolean(),
+        }),
+      )
+      .optional()
+      .meta({ description: "Partners whose state disagrees with what the gateway last told them (docs/reconciliation.md); empty when none." }),
   })
   .meta({ id: "InstanceDetails" });
 

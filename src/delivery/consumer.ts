@@ -20,7 +20,7 @@ import { VendorProvisionReply } from "../connectors/vendor/response";
 import { boundReply } from "../instance/refs-limits";
 import { MAX_REASON_CHARS } from "./message-size";
 import { excerpt } from "./outcome";
-import { admission, park, pausedAfterFailure } from "../gate/admission";
+import { admission, noteRateVerdict, park, pausedAfterFailure, rateWait } from "../gate/admission";
 import type { DeliveryRecord } from "../instance/records";
 import { DeliveryJournal } from "../projection/journal";
 
@@ -50,8 +50,11 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     }
     const gate = await admission(env, delivery);
     if (!gate.admit) return await parked(message, env, 0);
+    const waitMs = rateWait(env, delivery.connector);
+    if (waitMs > 0) return await overRate(message, env, waitMs);
     const started = Date.now();
     const verdict = await runDelivery(delivery, env, message.attempts, outlook);
+    noteRateVerdict(env, delivery.connector, verdict);
     const durationMs = Date.now() - started;
     const attempt = { at: new Date(started).toISOString(), outcome: verdict.kind, durationMs, ...details(verdict) };
 
@@ -100,6 +103,18 @@ async function parked(message: Message<DeliveryMessage>, env: Bindings, duration
   await park(env, message.body);
   message.ack();
   log(message.body, "parked", (message.body.priorAttempts ?? 0) + message.attempts, durationMs, reason);
+}
+
+/**
+ * Over the partner's rate: the same delivery goes back on the queue after the wait, carrying the
+ * attempts made so far (as a woken parked delivery does), so the wait spends no attempt. Its
+ * outbox lease is minutes long, far beyond such a wait.
+ */
+async function overRate(message: Message<DeliveryMessage>, env: Bindings, waitMs: number): Promise<void> {
+  const priorAttempts = (message.body.priorAttempts ?? 0) + message.attempts - 1;
+  await env.DELIVERIES.send({ ...message.body, priorAttempts }, { contentType: "json", delaySeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
+  message.ack();
+  log(message.body, "rate-limited", priorAttempts + 1, 0, undefined, Math.max(1, Math.ceil(waitMs / 1000)));
 }
 
 function details(verdict: DeliveryVerdict): Pick<AttemptReport["attempt"], "status" | "excerpt"> {

@@ -14,6 +14,8 @@ import type { DeliveryVerdict } from "../delivery/connectors";
 import type { DeliveryMessage } from "../delivery/message";
 import { isPartnerFailure, NOT_PAUSED_CACHE_MS } from "./breaker";
 import type { Admission, GateOutcome } from "./connector-gate";
+import { connectorRateLimits } from "../config";
+import { fullBucket, takeToken, throttled, type Bucket } from "./rate-limit";
 
 const admitted = new Map<ConnectorName, { until: number; tracking: boolean }>();
 
@@ -77,4 +79,38 @@ export async function reportSuccesses(env: Bindings, connector: ConnectorName, d
 /** Holds the delivery in its instance until the gate wakes it; no attempt is spent. */
 export async function park(env: Bindings, delivery: DeliveryMessage): Promise<void> {
   await env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey)).park(delivery.deliveryId);
+}
+
+/** This isolate's token buckets (gate/rate-limit.ts explains why per isolate). */
+const buckets = new Map<ConnectorName, Bucket>();
+
+/** Drops the buckets (between tests). */
+export function forgetRates(): void {
+  buckets.clear();
+}
+
+/** 0 when a request may go to the partner now; else how many ms to wait. A malformed setting uses the defaults (healthz reports it). */
+export function rateWait(env: Bindings, connector: ConnectorName, nowMs = Date.now()): number {
+  let rate: number;
+  try {
+    rate = connectorRateLimits(env)[connector];
+  } catch {
+    rate = connectorRateLimits({ ...env, CONNECTOR_RATE_LIMITS: "" })[connector];
+  }
+  const taken = takeToken(buckets.get(connector) ?? fullBucket(rate, nowMs), rate, nowMs);
+  buckets.set(connector, taken.bucket);
+  return taken.waitMs;
+}
+
+/** A 429 from the partner lowers this isolate's rate for it (and holds it for Retry-After). */
+export function noteRateVerdict(env: Bindings, connector: ConnectorName, verdict: DeliveryVerdict, nowMs = Date.now()): void {
+  if (verdict.kind !== "transient" || verdict.status !== 429) return;
+  const rate = (() => {
+    try {
+      return connectorRateLimits(env)[connector];
+    } catch {
+      return 1;
+    }
+  })();
+  buckets.set(connector, throttled(buckets.get(connector) ?? fullBucket(rate, nowMs), nowMs, verdict.retryAfterS));
 }

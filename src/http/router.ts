@@ -11,6 +11,7 @@ import { handleActivePlatform } from "../marketplaces/activeplatform/handler";
 import { handleKooGallery } from "../marketplaces/koogallery/handler";
 import { readBodyText } from "./body";
 import { countInbound, resultOf } from "../projection/inbound";
+import { handleEntitlement } from "./entitlements";
 import { health } from "./health";
 import { jsonError } from "./json-error";
 import { bodyRefusal, noSuchRoute } from "./own-routes";
@@ -45,5 +46,6 @@ export const router = Router<Request, Args>({
 router
   .get("/healthz", async (req, env) => (await bodyRefusal(req)) ?? health(env))
   .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
+  .get("/entitlements/:key", async (req, env, ctx) => (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length)))
   .all("/koogallery", counted("koogallery", handleKooGallery))
   .all("/activeplatform/*", counted("activeplatform", handleActivePlatform));

@@ -43,9 +43,12 @@ import { newDeliveryId } from "./keys";
 import { mergeRefsBounded } from "./refs-limits";
 import { migrateSchema, SCHEMA, schemaExists } from "./schema";
 import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
-import { hasRelayTable, relayStagedOpsEvents, RELAY_RETRY_MS } from "../ops/relay";
+import { hasRelayTable, relayStagedOpsEvents, RELAY_RETRY_MS, stageOpsEvents } from "../ops/relay";
+import { driftDetected, driftRepaired } from "../ops/events";
+import type { MorExpectation, Verdict } from "../reconcile/compare";
+import { clearDrift, lastMorEvent, readDrift, readDrifts, writeDrift, type DriftRecord } from "./drift";
 import { project } from "../projection/project";
-import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection } from "../projection/types";
+import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection, type DriftProjection } from "../projection/types";
 import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./ops-hooks";
 import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
 import {
@@ -84,6 +87,7 @@ export interface InstanceDetails {
   instance: InstanceRecord;
   events: EventRecord[];
   deliveries: DeliveryRecord[];
+  drift: DriftRecord[];
 }
 
 export interface DeliveryOutlook {
@@ -91,6 +95,21 @@ export interface DeliveryOutlook {
   refs: Record<string, string>;
   vendorReplyPending: boolean;
 }
+
+/** What the vendor's app reads (`GET /entitlements/{key}`): no personal data, no refs. */
+export interface Entitlement {
+  key: string;
+  state: InstanceRecord["state"];
+  expiresAt: string | null;
+  plan: JsonObject;
+  test: boolean;
+  updatedAt: string;
+}
+
+/** The sweep's view of one instance: what MOR should hold, or why it is not checked now. */
+export type ReconcileCheck = { check: MorExpectation } | { skip: "unknown" | "test" | "no_ref" | "in_flight" };
+
+export type ReconcileRecord = "agree" | "resolved" | "drifted" | "repairing";
 
 export interface AttemptReport {
   deliveryId: string;
@@ -263,7 +282,77 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!instance) return null;
     const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
     const deliveries = this.#sql.exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3).toArray().map(deliveryFromRow);
-    return { instance, events, deliveries };
+    return { instance, events, deliveries, drift: readDrifts(this.#sql) };
+  }
+
+  /** For `GET /entitlements/{key}`. Read-only: an unknown key creates no storage. */
+  async entitlement(): Promise<Entitlement | null> {
+    const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+    if (!instance) return null;
+    const { key, state, expiresAt, test, updatedAt } = instance;
+    return { key, state, expiresAt, plan: withoutPersonalData(instance.plan), test, updatedAt };
+  }
+
+  /** What MOR should hold for this instance (docs/reconciliation.md). Read-only. */
+  async morExpectation(): Promise<ReconcileCheck> {
+    const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+    if (!instance) return { skip: "unknown" };
+    if (instance.test) return { skip: "test" };
+    const subscriptionId = instance.refs["mor.subscriptionId"] ?? "";
+    if (!/^\d+$/.test(subscriptionId)) return { skip: "no_ref" };
+    // A delivery on its way will change what MOR holds: judge after it settles.
+    if (hasOpenDelivery(this.#sql, "mor")) return { skip: "in_flight" };
+    return { check: { subscriptionId: subscriptionId.replace(/^0+(?=\d)/, ""), target: lastMorEvent(this.#sql)?.target ?? null } };
+  }
+
+  /**
+   * Records a sweep's verdict: a drift is recorded and announced once; with `repair`, the latest
+   * MOR-bound event is sent again as a new delivery through the outbox (once per drift); agreement
+   * ends a recorded drift and announces `instance.drift_repaired`.
+   */
+  async recordReconcile(connector: "mor", verdict: Verdict, repair: boolean): Promise<ReconcileRecord> {
+    const instance = this.#hasSchema ? readInstance(this.#sql) : null;
+    if (!instance) return verdict.agree ? "agree" : "drifted";
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const about = { connector, instanceKey: instance.key, partnerValue: verdict.partnerValue, instanceValue: verdict.instanceValue };
+    let queued: DeliveryMessage | null = null;
+    let staged = false;
+    let drift: DriftProjection | null = null;
+    const result = this.#transaction((): ReconcileRecord => {
+      const existing = readDrift(this.#sql, connector);
+      if (verdict.agree) {
+        if (!existing) return "agree";
+        clearDrift(this.#sql, connector);
+        staged = stageOpsEvents(this.#sql, this.env, [driftRepaired({ ...about, since: existing.since, repairedBy: existing.repaired ? "resend" : "partner" }, at)], now);
+        drift = { ...about, since: existing.since, repaired: existing.repaired, updatedAt: at, cleared: true };
+        return "resolved";
+      }
+      const since = existing?.since ?? at;
+      let repairDeliveryId = existing?.repairDeliveryId ?? null;
+      const last = lastMorEvent(this.#sql);
+      const repairNow = repair && !existing?.repaired && last !== null && last.target !== null && !hasOpenDelivery(this.#sql, connector);
+      if (repairNow) {
+        repairDeliveryId = newDeliveryId();
+        insertDelivery(this.#sql, { deliveryId: repairDeliveryId, eventSeq: last.seq, connector, status: "pending", reason: null, leaseUntil: now + this.#leaseMs(), at });
+        queued = messageFor(this.#sql, repairDeliveryId);
+        this.#rescheduleAlarm();
+      }
+      const repaired = (existing?.repaired ?? false) || repairNow;
+      writeDrift(this.#sql, { connector, partnerValue: verdict.partnerValue, instanceValue: verdict.instanceValue, since, repaired, repairDeliveryId, updatedAt: at });
+      if (!existing) staged = stageOpsEvents(this.#sql, this.env, [driftDetected({ ...about, since })], now);
+      drift = { ...about, since, repaired, updatedAt: at };
+      return repairNow ? "repairing" : "drifted";
+    });
+    const deliveries: DeliveryProjection[] = [];
+    if (queued) {
+      const m: DeliveryMessage = queued;
+      deliveries.push({ deliveryId: m.deliveryId, instanceKey: m.instanceKey, connector, eventType: m.event.type, status: "pending", attempts: 0, reason: null, createdAt: at, updatedAt: at });
+      await this.#send([m]);
+    }
+    if (drift || deliveries.length > 0) this.ctx.waitUntil(project(this.env, { drifts: drift ? [drift] : [], deliveries }));
+    if (staged) await this.#relayOps();
+    return result;
   }
 
   /** Merges refs (ids in partner systems) into the instance. Returns null for an unknown instance. */
@@ -329,6 +418,9 @@ export class InstanceObject extends DurableObject<Bindings> {
     });
     await this.#sendIds(promoted ? [promoted] : []);
     if (staged) await this.#relayOps();
+    // New refs may make the instance one the reconciliation sweep visits.
+    const withRefs = report.refs ? readInstance(this.#sql) : null;
+    if (withRefs) this.ctx.waitUntil(project(this.env, { instances: [instanceProjection(withRefs)] }));
     return getDelivery(this.#sql, report.deliveryId);
   }
 

@@ -14,7 +14,7 @@
  * that causes it.
  */
 
-export const OPS_EVENT_TYPES = ["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed"] as const;
+export const OPS_EVENT_TYPES = ["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed", "instance.drift_detected", "instance.drift_repaired"] as const;
 export type OpsEventType = (typeof OPS_EVENT_TYPES)[number];
 
 export type PausedBy = "operator" | "breaker";
@@ -49,11 +49,22 @@ export interface ResumedData {
   pausedSince: string;
 }
 
+/** A partner's state disagrees with the instance's (docs/reconciliation.md). Values are dates and states, never personal data. */
+export interface DriftData {
+  connector: string;
+  instanceKey: string;
+  partnerValue: string;
+  instanceValue: string;
+  since: string;
+}
+
 export type OpsEvent =
   | { id: string; type: "delivery.dead_lettered"; occurredAt: string; data: DeadLetteredData }
   | { id: string; type: "delivery.recovered"; occurredAt: string; data: RecoveredData }
   | { id: string; type: "connector.paused"; occurredAt: string; data: PausedData }
-  | { id: string; type: "connector.resumed"; occurredAt: string; data: ResumedData };
+  | { id: string; type: "connector.resumed"; occurredAt: string; data: ResumedData }
+  | { id: string; type: "instance.drift_detected"; occurredAt: string; data: DriftData }
+  | { id: string; type: "instance.drift_repaired"; occurredAt: string; data: DriftData & { repairedBy: "resend" | "partner" } };
 
 /** Which events must reach the endpoint in order: those about one connector, or about one instance. */
 export function laneOf(event: OpsEvent): string {
@@ -91,4 +102,15 @@ export function connectorPaused(data: PausedData): OpsEvent {
 
 export function connectorResumed(data: ResumedData, at: string): OpsEvent {
   return { id: `ops_cr_${data.connector}_${stamp(at)}`, type: "connector.resumed", occurredAt: at, data };
+}
+
+/** Drift events are about one instance and one partner; the key is hashed into the id only through its text. */
+const driftSubject = (d: DriftData): string => `${d.connector}_${d.instanceKey.replace(/[^A-Za-z0-9]/g, "-").slice(0, 80)}`;
+
+export function driftDetected(data: DriftData): OpsEvent {
+  return { id: `ops_dd_${driftSubject(data)}_${stamp(data.since)}`, type: "instance.drift_detected", occurredAt: data.since, data };
+}
+
+export function driftRepaired(data: DriftData & { repairedBy: "resend" | "partner" }, at: string): OpsEvent {
+  return { id: `ops_dr_${driftSubject(data)}_${stamp(at)}`, type: "instance.drift_repaired", occurredAt: at, data };
 }

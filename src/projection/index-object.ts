@@ -10,6 +10,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../bindings";
 import {
   addInbound,
+  addReconcileTargets,
+  advanceReconcile,
+  findDrifts,
+  reconcileSlice,
+  upsertDrift,
+  type DriftFilter,
+  type IndexedDrift,
   connectorFigures,
   figures,
   findDeliveries,
@@ -56,7 +63,11 @@ export class IndexObject extends DurableObject<Bindings> {
   async project(batch: ProjectionBatch): Promise<number> {
     let changed = 0;
     this.ctx.storage.transactionSync(() => {
-      for (const i of batch.instances ?? []) if (upsertInstance(this.#sql, i)) changed++;
+      for (const i of batch.instances ?? []) {
+        if (upsertInstance(this.#sql, i)) changed++;
+        addReconcileTargets(this.#sql, i);
+      }
+      for (const d of batch.drifts ?? []) if (upsertDrift(this.#sql, d)) changed++;
       for (const d of batch.deliveries ?? []) if (upsertDelivery(this.#sql, d)) changed++;
     });
     this.#keepPruning();
@@ -76,6 +87,19 @@ export class IndexObject extends DurableObject<Bindings> {
 
   async deliveries(filter: DeliveryFilter): Promise<{ items: IndexedDelivery[]; next: Position | null }> {
     return findDeliveries(this.#sql, filter);
+  }
+
+  async drifts(filter: DriftFilter): Promise<{ items: IndexedDrift[]; next: Position | null }> {
+    return findDrifts(this.#sql, filter);
+  }
+
+  /** The reconciliation sweep's next slice of instances for a connector (docs/reconciliation.md). */
+  async reconcileSlice(connector: string, limit: number): Promise<{ keys: string[]; done: boolean }> {
+    return reconcileSlice(this.#sql, connector, limit);
+  }
+
+  async advanceReconcile(connector: string, lastKey: string | null, done: boolean): Promise<void> {
+    advanceReconcile(this.#sql, connector, lastKey, done);
   }
 
   async figures(sinceMs: number): Promise<Figures> {

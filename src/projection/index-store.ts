@@ -12,7 +12,7 @@
  * - `connector_last`: last success and failure per connector, for `/admin/connectors`.
  * Synchronous, for use inside the index object's transactions.
  */
-import type { DeliveryProjection, InstanceProjection } from "./types";
+import type { DeliveryProjection, DriftProjection, InstanceProjection } from "./types";
 import { minuteOf, type Position } from "./search";
 
 export const INDEX_SCHEMA = `
@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS delivery_minutes (
   minute INTEGER NOT NULL, connector TEXT NOT NULL, outcome TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (minute, connector, outcome)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reconcile_targets (connector TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (connector, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reconcile_cursor (connector TEXT PRIMARY KEY, after_key TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drifts (
+  id TEXT PRIMARY KEY, instance_key TEXT NOT NULL, connector TEXT NOT NULL, partner_value TEXT NOT NULL,
+  instance_value TEXT NOT NULL, since_ms INTEGER NOT NULL, repaired INTEGER NOT NULL, updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS drifts_by_since ON drifts (since_ms, id);
 CREATE TABLE IF NOT EXISTS connector_last (
   connector TEXT PRIMARY KEY, last_success_ms INTEGER, last_failure_ms INTEGER, last_failure_reason TEXT
 ) WITHOUT ROWID;
@@ -260,4 +267,72 @@ export function prune(sql: SqlStorage, beforeMs: number, settledBeforeMs: number
     "DELETE FROM deliveries WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE updated_ms < ? AND status IN ('delivered', 'skipped') LIMIT 1000)",
     settledBeforeMs,
   );
+}
+
+/** Instances the reconciliation sweep visits (they hold the connector's ref); a write only the first time. */
+export function addReconcileTargets(sql: SqlStorage, i: InstanceProjection): void {
+  for (const c of i.reconcile ?? []) sql.exec("INSERT OR IGNORE INTO reconcile_targets (connector, key) VALUES (?, ?)", c, i.key);
+}
+
+/** The next `limit` targets after the connector's cursor, in key order; `done` when the walk reached the end. */
+export function reconcileSlice(sql: SqlStorage, connector: string, limit: number): { keys: string[]; done: boolean } {
+  const after = sql.exec<Row>("SELECT after_key FROM reconcile_cursor WHERE connector = ?", connector).toArray()[0]?.after_key ?? "";
+  const rows = sql.exec<Row>("SELECT key FROM reconcile_targets WHERE connector = ? AND key > ? ORDER BY key LIMIT ?", connector, String(after), limit + 1).toArray();
+  return { keys: rows.slice(0, limit).map((r) => String(r.key)), done: rows.length <= limit };
+}
+
+/** Moves the cursor past `lastKey`, or back to the start when the walk is done. */
+export function advanceReconcile(sql: SqlStorage, connector: string, lastKey: string | null, done: boolean): void {
+  sql.exec(
+    "INSERT INTO reconcile_cursor (connector, after_key) VALUES (?, ?) ON CONFLICT (connector) DO UPDATE SET after_key = excluded.after_key",
+    connector, done || lastKey === null ? "" : lastKey,
+  );
+}
+
+export function upsertDrift(sql: SqlStorage, d: DriftProjection): boolean {
+  const id = `${d.connector}:${d.instanceKey}`;
+  if (d.cleared) return sql.exec("DELETE FROM drifts WHERE id = ? AND updated_ms <= ?", id, ms(d.updatedAt)).rowsWritten > 0;
+  return (
+    sql.exec(
+      `INSERT INTO drifts (id, instance_key, connector, partner_value, instance_value, since_ms, repaired, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET partner_value = excluded.partner_value, instance_value = excluded.instance_value, since_ms = excluded.since_ms,
+         repaired = excluded.repaired, updated_ms = excluded.updated_ms
+       WHERE excluded.updated_ms >= drifts.updated_ms`,
+      id, d.instanceKey, d.connector, d.partnerValue, d.instanceValue, ms(d.since), d.repaired ? 1 : 0, ms(d.updatedAt),
+    ).rowsWritten > 0
+  );
+}
+
+export interface DriftFilter {
+  connector?: string | undefined;
+  after?: Position | null | undefined;
+  limit: number;
+}
+
+export interface IndexedDrift {
+  instanceKey: string;
+  connector: string;
+  partnerValue: string;
+  instanceValue: string;
+  since: string;
+  repaired: boolean;
+}
+
+/** Newest drift first (by when it was found). */
+export function findDrifts(sql: SqlStorage, f: DriftFilter): { items: IndexedDrift[]; next: Position | null } {
+  const w = where([["connector", f.connector]], "since_ms", "id", undefined, f.after);
+  const rows = sql.exec<Row>(`SELECT * FROM drifts ${w.sql} ORDER BY since_ms DESC, id DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
+  const page = rows.slice(0, f.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => ({
+      instanceKey: String(r.instance_key),
+      connector: String(r.connector),
+      partnerValue: String(r.partner_value),
+      instanceValue: String(r.instance_value),
+      since: new Date(Number(r.since_ms)).toISOString(),
+      repaired: Number(r.repaired) === 1,
+    })),
+    next: rows.length > f.limit && last ? { ms: Number(last.since_ms), id: String(last.id) } : null,
+  };
 }

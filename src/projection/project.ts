@@ -11,7 +11,7 @@ import type { ProjectionBatch } from "./types";
 export const operationsIndex = (env: Bindings) => env.OPERATIONS_INDEX.get(env.OPERATIONS_INDEX.idFromName("index"));
 
 export async function project(env: Bindings, batch: ProjectionBatch): Promise<void> {
-  if (!batch.instances?.length && !batch.deliveries?.length) return;
+  if (!batch.instances?.length && !batch.deliveries?.length && !batch.drifts?.length) return;
   try {
     await operationsIndex(env).project(batch);
   } catch (err) {

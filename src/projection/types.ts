@@ -22,6 +22,20 @@ export interface InstanceProjection {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Connectors whose partner ref the instance holds: the reconciliation sweep visits it for them. */
+  reconcile?: string[];
+}
+
+/** An instance's drift record as the index lists it (`GET /admin/drift`); `cleared`: the partner agrees again. */
+export interface DriftProjection {
+  instanceKey: string;
+  connector: string;
+  partnerValue: string;
+  instanceValue: string;
+  since: string;
+  repaired: boolean;
+  updatedAt: string;
+  cleared?: boolean;
 }
 
 export interface DeliveryProjection {
@@ -41,6 +55,7 @@ export interface DeliveryProjection {
 export interface ProjectionBatch {
   instances?: InstanceProjection[];
   deliveries?: DeliveryProjection[];
+  drifts?: DriftProjection[];
 }
 
 /**
@@ -59,7 +74,8 @@ export function searchStatus(status: DeliveryStatus, attempts: number): SearchSt
 }
 
 export function instanceProjection(i: InstanceRecord): InstanceProjection {
-  return { key: i.key, source: i.source, state: i.state, test: i.test, version: i.version, createdAt: i.createdAt, updatedAt: i.updatedAt };
+  const reconcile = !i.test && /^\d+$/.test(i.refs["mor.subscriptionId"] ?? "") ? ["mor"] : [];
+  return { key: i.key, source: i.source, state: i.state, test: i.test, version: i.version, createdAt: i.createdAt, updatedAt: i.updatedAt, ...(reconcile.length ? { reconcile } : {}) };
 }
 
 export function deliveryProjection(d: DeliveryRecord, instanceKey: string, eventType: string, countAs?: FigureOutcome): DeliveryProjection {

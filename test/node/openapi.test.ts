@@ -45,6 +45,8 @@ describe("admin OpenAPI document", () => {
         "GET /admin/deliveries",
         "GET /admin/stats",
         "POST /admin/index/rebuild",
+        "GET /admin/drift",
+        "POST /admin/reconcile",
       ].sort(),
     );
   });

@@ -51,15 +51,42 @@ export class Partners {
     tokenTtlS: 1800,
     userId: KOODRIVE_USER_ID,
   });
+  // Every subscription id exists, as the ones a vendor hands out do; tests give several instances
+  // one id (their refs), so a delete does not make an id unknown for the next instance.
+  readonly #mor = createMorHandler({ user: "admin", secret: MOR_SECRET, exists: () => true, forgetDeleted: true });
   readonly #handlers: Record<Exclude<Received["partner"], "elsewhere">, Handler> = {
     vendor: createVendorHandler({ secret: VENDOR_SECRET, answerProvisioned: () => this.provisionReply }),
     // Operational events, verified with the operations secret; received bodies are in `opsEvents()`.
     ops: createVendorHandler({ secret: OPS_SECRET }),
-    // Every subscription id exists, as the ones a vendor hands out do; tests give several instances
-    // one id (their refs), so a delete does not make an id unknown for the next instance.
-    mor: createMorHandler({ user: "admin", secret: MOR_SECRET, exists: () => true, forgetDeleted: true }),
+    mor: this.#mor,
     koodrive: this.#koodrive,
   };
+
+  /**
+   * MOR's subscriptions as the mock holds them (docs/mor.md §C.4), `tillS` null for until canceled:
+   * updated by subscription_update/delete, listed by subscriptions_get, editable with {@link editMor}.
+   */
+  get morSubscriptions(): Map<string, { tillS: number | null; disabled: boolean }> {
+    const subs = this.#mor.subscriptions() as Array<Record<string, string>>;
+    return new Map(
+      subs.map((s) => [
+        String(s.id),
+        { tillS: s.subscription_until_canceled === "1" || s.subscription_activation_end === undefined ? null : Number(s.subscription_activation_end), disabled: s.status === "disabled" },
+      ]),
+    );
+  }
+
+  /** Changes (or, with `gone`, deletes) a subscription as someone working in MOR directly would. */
+  editMor(id: string, change: { tillS?: number | null; disabled?: boolean; gone?: boolean }): void {
+    if (change.gone) {
+      this.#mor.editSubscription(id, { state: "deleted" });
+      return;
+    }
+    this.#mor.editSubscription(id, {
+      ...(change.tillS !== undefined ? { end: change.tillS } : {}),
+      ...(change.disabled !== undefined ? { state: change.disabled ? "disabled" : "active" } : {}),
+    });
+  }
 
   /** Fail the next `times` calls to `partner` (to paths ending in `path`, if given) with `status`. */
   fail(partner: Received["partner"], times: number, status: number, body?: string, path?: string): void {

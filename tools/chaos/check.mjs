@@ -54,6 +54,9 @@ const MOR_PREFIX = "/billing/api/";
  * @property {string[]} problems  one line each, the first of every kind kept
  */
 
+/** Where the chaos run points OPS_WEBHOOK_URL (the mock vendor, another path). */
+const OPS_PATH = "/ops";
+
 /**
  * @param {object} input
  * @param {import("./marketplace.mjs").InstanceRun[]} input.runs
@@ -65,9 +68,6 @@ const MOR_PREFIX = "/billing/api/";
  * @param {number} [input.downtimeGraceMs] after a restart the gateway may still be warming up
  * @returns {Verdict}
  */
-/** Where the chaos run points OPS_WEBHOOK_URL (the mock vendor, another path). */
-const OPS_PATH = "/ops";
-
 export function judgeRun({ runs, views, received: all, calls, downtimes, deadLetters, downtimeGraceMs = 2_000 }) {
   // Operational events (connector.paused by the circuit breaker, …) reach the mock vendor at
   // /ops; they are not partner deliveries and are counted apart.

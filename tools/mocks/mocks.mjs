@@ -52,6 +52,8 @@ export const DEFAULTS = Object.freeze({
  *   the same switch in-process; `downForS` counts from now, `null` unsets `status`/`retryAfterS`
  * @property {(server?: "vendor"|"koodrive"|"mor"|"all") => void} resetFaults back to the start settings
  * @property {() => Record<"vendor"|"koodrive"|"mor", import("./faults.mjs").Faults>} faults current settings
+ * @property {{subscriptions: () => Array<Record<string, string>>, edit: (id: string, change: {end?: number|string|null, state?: "active"|"disabled"|"deleted"}) => unknown}} mor
+ *   MOR's subscriptions: list them, or change one behind the gateway's back
  * @property {() => Promise<void>} close
  */
 
@@ -77,11 +79,22 @@ export async function startMocks(options = {}) {
   // vendor app does; MOR then knows that id even before the gateway's first update.
   /** @type {Set<string|undefined>} */
   const morIdsHandedOut = new Set();
+  const mor = createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) });
   /** @type {Array<[PartnerName, number, import("./reply.mjs").Handler]>} */
   const specs = [
-    ["vendor", 0, createVendorHandler({ ...vendorCfg, onRefs: (refs) => morIdsHandedOut.add(refs["mor.subscriptionId"]) })],
+    [
+      "vendor",
+      0,
+      createVendorHandler({
+        ...vendorCfg,
+        onRefs: (refs) => {
+          morIdsHandedOut.add(refs["mor.subscriptionId"]);
+          mor.register(refs["mor.subscriptionId"]);
+        },
+      }),
+    ],
     ["koodrive", 1, createKooDriveHandler(kooCfg)],
-    ["mor", 2, createMorHandler({ ...morCfg, exists: (id) => morIdsHandedOut.has(id) })],
+    ["mor", 2, mor],
   ];
   /** @type {Record<PartnerName, Awaited<ReturnType<typeof startServer>>>} */
   const servers = /** @type {Record<PartnerName, Awaited<ReturnType<typeof startServer>>>} */ (/** @type {unknown} */ ({}));
@@ -121,6 +134,8 @@ export async function startMocks(options = {}) {
     faults: () => ({ vendor: servers.vendor.faults(), koodrive: servers.koodrive.faults(), mor: servers.mor.faults() }),
     ports: { vendor: servers.vendor.port, koodrive: servers.koodrive.port, mor: servers.mor.port },
     received,
+    /** MOR's subscriptions: list them, or change one behind the gateway's back (also over HTTP: POST /__mock/subscriptions/{id}). */
+    mor: { subscriptions: () => mor.subscriptions(), edit: (/** @type {string} */ id, /** @type {{end?: number|string|null, state?: "active"|"disabled"|"deleted"}} */ change) => mor.editSubscription(id, change) },
     gatewayVars: {
       VENDOR_WEBHOOK_URL: urls.vendor,
       KOODRIVE_BASE_URL: urls.koodrive,

@@ -14,6 +14,8 @@ import { safeEqual, sha1Hex } from "./util.mjs";
  */
 
 export const MOR_API_PREFIX = "/billing/api/";
+/** The mock's own admin endpoint: list and edit subscriptions behind the gateway's back. */
+export const MOCK_SUBSCRIPTIONS = "/__mock/subscriptions";
 
 /**
  * Hash-included parameters per method, in hash order (mor.md §C.3, §C.4).
@@ -101,8 +103,59 @@ export function createMorHandler(cfg) {
     warnings: meta.warnings,
   });
 
+  /**
+   * In-process helpers (and the HTTP ones below): a subscription changed behind the gateway's back,
+   * as someone working in MOR directly would, to see the reconciliation sweep find it.
+   * `end`: Unix seconds, an ISO time, or null (until canceled); `state`: active, disabled, deleted.
+   * @param {string} id
+   * @param {{end?: number|string|null, state?: "active"|"disabled"|"deleted"}} change
+   */
+  function editSubscription(id, change) {
+    if (change.state === "deleted") {
+      subs.delete(id);
+      deleted.add(id);
+      return null;
+    }
+    const sub = subs.get(id) ?? { id, user_id: "0", service_id: "0", status: "active", subscription_memo: "", subscription_until_canceled: "1" };
+    deleted.delete(id);
+    if (change.end !== undefined) {
+      if (change.end === null) {
+        delete sub.subscription_activation_end;
+        sub.subscription_until_canceled = "1";
+      } else {
+        const secs = typeof change.end === "number" ? change.end : /^\d+$/.test(change.end) ? Number(change.end) : Math.floor(Date.parse(change.end) / 1000);
+        if (!Number.isFinite(secs)) throw new RangeError("end must be Unix seconds, an ISO time or null");
+        sub.subscription_activation_end = String(secs);
+        sub.subscription_until_canceled = "0";
+      }
+    }
+    if (change.state) sub.status = change.state;
+    subs.set(id, sub);
+    return sub;
+  }
+
+  /** The mock vendor handed this id out: MOR knows it from now on (until canceled), as the vendor's own create would. */
+  const register = (/** @type {string|undefined} */ id) => {
+    if (id && /^\d+$/.test(id) && !subs.has(id) && !deleted.has(id)) editSubscription(id, { end: null });
+  };
+
+  /** `GET /__mock/subscriptions`, `POST /__mock/subscriptions/{id}` with `{"end","state"}`. @param {import("./reply.mjs").MockRequest} req */
+  function mockAdmin(req) {
+    const id = req.path.slice(MOCK_SUBSCRIPTIONS.length).replace(/^\//, "");
+    if (req.method === "GET" && id === "") return jsonReply(200, { subscriptions: [...subs.values()] }, { verdict: "mock: listed" });
+    if (req.method !== "POST" || !/^\d+$/.test(id)) return jsonReply(404, { error: "use GET /__mock/subscriptions or POST /__mock/subscriptions/{id}" }, { verdict: "mock: bad admin call" });
+    let change;
+    try {
+      change = JSON.parse(req.body || "{}");
+      return jsonReply(200, { subscription: editSubscription(id, change) }, { verdict: `mock: edited ${id}` });
+    } catch (err) {
+      return jsonReply(400, { error: err instanceof Error ? err.message : String(err) }, { verdict: "mock: bad edit" });
+    }
+  }
+
   /** @param {import("./reply.mjs").MockRequest} req */
-  return function morHandler(req) {
+  function morHandler(req) {
+    if (req.path.startsWith(MOCK_SUBSCRIPTIONS)) return mockAdmin(req);
     if (!req.path.startsWith(MOR_API_PREFIX)) return jsonReply(404, { error: "not found" }, { verdict: "rejected: not a MOR API path" });
     const method = req.path.slice(MOR_API_PREFIX.length);
     if (!Object.hasOwn(MOR_HASH_PARAMS, method)) return jsonReply(404, { error: "unknown API method" }, { verdict: `rejected: unknown method ${method}` });
@@ -134,7 +187,11 @@ export function createMorHandler(cfg) {
       default:
         return list(ctx);
     }
-  };
+  }
+  morHandler.editSubscription = editSubscription;
+  morHandler.register = register;
+  morHandler.subscriptions = () => [...subs.values()];
+  return morHandler;
 
   /** @param {{get: (n: string) => string, form: URLSearchParams, fields: Record<string, unknown>, warnings: string[]}} ctx */
   function update({ get, form, fields, warnings }) {
@@ -146,6 +203,9 @@ export function createMorHandler(cfg) {
     const current = subs.get(id) ?? { id, user_id: "0", service_id: "0", status: "active", subscription_memo: "" };
     const next = { ...current };
     for (const name of SUBSCRIPTION_FIELDS) if (form.has(name)) next[name] = get(name);
+    // An end and "until canceled" exclude each other: the latest call decides (subscriptions_get shows it).
+    if (form.has("subscription_activation_end") && !form.has("subscription_until_canceled")) next.subscription_until_canceled = "0";
+    if (get("subscription_until_canceled") === "1") delete next.subscription_activation_end;
     const invalid = validateActivation(next);
     if (invalid) return answer("error", invalid, { fields, warnings });
     if (!subs.has(id)) fields.created = "auto";

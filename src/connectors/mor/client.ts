@@ -7,11 +7,12 @@
 import type { Bindings } from "../../bindings";
 import { morConfig } from "../../config";
 import type { DeliveryMessage } from "../../delivery/message";
-import type { AttemptOutcome } from "../../delivery/outcome";
+import { parseRetryAfter, type AttemptOutcome } from "../../delivery/outcome";
 import { attemptFetch, isRedirect } from "../http";
 import { fromHttpError, fromRedirect } from "../outcome-from-http";
 import { subscriptionDelete, subscriptionUpdate, type MorRequest } from "./requests";
 import { classifyMorResponse } from "./response";
+import { morTarget } from "./target";
 
 /** `attempt`: this message's delivery attempt, 1 for the first (a retry may find its delete done). */
 export async function deliverToMor(message: DeliveryMessage, env: Bindings, attempt = 1): Promise<AttemptOutcome> {
@@ -24,19 +25,10 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings, atte
   const common = { baseUrl: config.baseUrl, username: config.username, secret: config.secret, subscriptionId };
   const { event } = message;
   let request: MorRequest;
-  if (event.type === "instance.released") {
-    request = await subscriptionDelete({ ...common, action: config.deleteAction });
-  } else if (event.type === "instance.resumed") {
-    // The freeze moved the end to the moment it froze; the resume puts back the paid-up end, or
-    // "until canceled" for an instance that never had one.
-    const end = event.instance.expiresAt;
-    request = await subscriptionUpdate(end ? { ...common, activationEndS: Math.floor(Date.parse(end) / 1000) } : { ...common, untilCanceled: true });
-  } else {
-    // Renewed: the paid-up end. Expired: the moment it froze, so billing stops there.
-    const end = event.type === "instance.renewed" ? event.instance.expiresAt : event.occurredAt;
-    if (!end) return { kind: "permanent", excerpt: "", reason: "the renewed instance has no expiry to send as subscription_activation_end" };
-    request = await subscriptionUpdate({ ...common, activationEndS: Math.floor(Date.parse(end) / 1000) });
-  }
+  const target = morTarget(event);
+  if (!target) return { kind: "permanent", excerpt: "", reason: "the renewed instance has no expiry to send as subscription_activation_end" };
+  if (target.kind === "gone") request = await subscriptionDelete({ ...common, action: config.deleteAction });
+  else request = await subscriptionUpdate(target.kind === "end" ? { ...common, activationEndS: target.endS } : { ...common, untilCanceled: true });
   const result = await attemptFetch(request.url, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -44,5 +36,9 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings, atte
   });
   if (result.kind === "error") return fromHttpError(result);
   if (isRedirect(result.status)) return fromRedirect("MOR", "MOR_BASE_URL", result);
-  return classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction, retry: attempt > 1 });
+  const outcome = classifyMorResponse(result.status, result.text, { method: request.method, action: config.deleteAction, retry: attempt > 1 });
+  // A 429's Retry-After lowers the connector's rate for a while (gate/rate-limit.ts).
+  if (outcome.kind !== "transient") return outcome;
+  const retryAfterS = parseRetryAfter(result.retryAfter, Date.now());
+  return retryAfterS === undefined ? outcome : { ...outcome, retryAfterS };
 }
