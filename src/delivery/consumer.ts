@@ -39,19 +39,21 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
   try {
     scale = retryDelayScale(env);
     const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
+    const waitMs = rateWait(env, delivery.connector);
+    if (waitMs > 0) return await overRate(message, env, waitMs);
+    const gate = await admission(env, delivery);
+    if (!gate.admit) return await parked(message, env, 0);
     // Queues deliver at least once, and the outbox re-sends what it heard nothing about: a copy of
     // a delivery that is no longer in flight must not reach the partner, where an old effect could
     // land after a newer one.
     const outlook = (await instance.deliveryOutlook(delivery.deliveryId)) as DeliveryOutlook | null;
-    if (outlook?.status !== "pending") {
+    if (!outlook?.claimed) {
+      // Settled, parked, or another copy is being attempted (its report, or the outbox's lease if
+      // that consumer dies, takes it from there): this copy is redundant.
       message.ack();
-      log(delivery, `not attempted: ${outlook?.status ?? "unknown"}`, (delivery.priorAttempts ?? 0) + message.attempts, 0);
+      log(delivery, `not attempted: ${outlook?.status === "pending" ? "another copy in flight" : (outlook?.status ?? "unknown")}`, (delivery.priorAttempts ?? 0) + message.attempts, 0);
       return;
     }
-    const gate = await admission(env, delivery);
-    if (!gate.admit) return await parked(message, env, 0);
-    const waitMs = rateWait(env, delivery.connector);
-    if (waitMs > 0) return await overRate(message, env, waitMs);
     const started = Date.now();
     const verdict = await runDelivery(delivery, env, message.attempts, outlook);
     noteRateVerdict(env, delivery.connector, verdict);

@@ -11,10 +11,18 @@
  *
  * Content-Length is trusted only to refuse early; the stream is always counted, because a
  * chunked body has no length and a lying one must not make us buffer more than the limit. Past
- * the limit nothing more is read: the caller gets its 413 and that connection goes.
+ * the limit nothing more is kept, but the rest is still read (up to {@link MAX_DRAIN_BYTES}) so
+ * that the 413 leaves the connection usable; beyond that, that connection goes.
  */
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Past the limit, the rest of a body is still read (and dropped) up to this much, so that the 413
+ * does not go out while the body is arriving, which drops the connection under wrangler dev. A
+ * body larger than this is not worth the wait: that connection goes.
+ */
+export const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too_large" | "unreadable" };
 
@@ -39,7 +47,14 @@ export async function bodyTooLarge(request: Request): Promise<boolean> {
 async function readOnce(request: Request): Promise<BodyResult> {
   const declared = Number(request.headers.get("content-length") ?? "");
   if (!request.headers.has("transfer-encoding") && Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-    return { ok: false, reason: "too_large" };
+    // Announced too large: not buffered, but read through (dropped) when that is bounded.
+    if (declared > MAX_DRAIN_BYTES || !request.body) return { ok: false, reason: "too_large" };
+    const reader = request.body.getReader();
+    try {
+      return await drain(reader, 0);
+    } finally {
+      reader.releaseLock();
+    }
   }
   if (!request.body) return { ok: true, text: "" };
   const chunks: Uint8Array[] = [];
@@ -55,7 +70,7 @@ async function readOnce(request: Request): Promise<BodyResult> {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BODY_BYTES) return { ok: false, reason: "too_large" };
+      if (size > MAX_BODY_BYTES) return await drain(reader, size);
       chunks.push(value);
     }
   } catch {
@@ -74,4 +89,19 @@ async function readOnce(request: Request): Promise<BodyResult> {
   } catch {
     return { ok: false, reason: "unreadable" };
   }
+}
+
+/** Reads and drops the rest of an oversized body, up to {@link MAX_DRAIN_BYTES}. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, size: number): Promise<BodyResult> {
+  let seen = size;
+  try {
+    while (seen <= MAX_DRAIN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.byteLength;
+    }
+  } catch {
+    // The client gave up sending: the answer is the same.
+  }
+  return { ok: false, reason: "too_large" };
 }

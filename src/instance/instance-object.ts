@@ -24,6 +24,8 @@ import { decide, eventTypeFor, isStillTheSameEvent, type RejectReason } from "..
 import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from "../lifecycle/types";
 import {
   appendAttempt,
+  ATTEMPT_CLAIM_MS,
+  claimAttempt,
   deadLetterSummary,
   earliestLease,
   getDelivery,
@@ -92,6 +94,8 @@ export interface InstanceDetails {
 
 export interface DeliveryOutlook {
   status: DeliveryRecord["status"];
+  /** This copy may attempt now: the delivery is pending and no other copy is being attempted. */
+  claimed: boolean;
   refs: Record<string, string>;
   vendorReplyPending: boolean;
 }
@@ -273,7 +277,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     const instance = readInstance(this.#sql);
     const delivery = getDelivery(this.#sql, deliveryId);
     if (!instance || !delivery) return null;
-    return { status: delivery.status, refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
+    const claimed = delivery.status === "pending" && claimAttempt(this.#sql, deliveryId, Date.now(), ATTEMPT_CLAIM_MS * retryDelayScale(this.env));
+    return { status: delivery.status, claimed, refs: instance.refs, vendorReplyPending: provisioningReplyPending(this.#sql) };
   }
 
   async details(limit = 50): Promise<InstanceDetails | null> {
@@ -409,7 +414,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       }
       // A consumer reported: the queue has the delivery, so its unreported sends start again from 0.
       this.#sql.exec(
-        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?`,
+        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?`,
         status, reason, delivery.attempts + 1, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
       );
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
@@ -487,9 +492,9 @@ export class InstanceObject extends DurableObject<Bindings> {
       let id: string | null = deliveryId;
       if (delivery.status === "pending") {
         // Already the one in flight: send it again with a fresh lease.
-        this.#sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = 1, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
+        this.#sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
       } else {
-        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
+        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
         id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
       }
       if (delivery.status === "dead") markReplayedDead(this.#sql, this.env, deliveryId);

@@ -132,7 +132,7 @@ export function takeOverdue(sql: SqlStorage, nowMs: number, lease: number = DELI
       settleDead(sql, d, reason, { at, outcome: "no_consumer_report", excerpt: reason, durationMs: 0 });
       dead.push(d.deliveryId);
     } else {
-      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1 WHERE delivery_id = ?", nowMs + lease, d.deliveryId);
+      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1, attempt_claim_until = NULL WHERE delivery_id = ?", nowMs + lease, d.deliveryId);
       resend.push(d.deliveryId);
     }
   }
@@ -302,3 +302,26 @@ export function earliestLeaseOf(entries: readonly OutboxEntry[]): number | null 
   for (const e of entries) if (isInFlight(e.status) && e.leaseUntil !== null && (at === null || e.leaseUntil < at)) at = e.leaseUntil;
   return at;
 }
+
+/**
+ * How long one consumer's claim on an attempt holds: a partner call (15 s timeout) and the reports
+ * around it, with room. A claim that outlives a crashed consumer simply lapses.
+ */
+export const ATTEMPT_CLAIM_MS = 60_000;
+
+/**
+ * Claims the next attempt of a pending delivery for one queue message. False when it is not
+ * pending, or when another copy of it (Queues deliver at least once; the outbox re-sends what it
+ * heard nothing about) is being attempted right now: two copies in flight at once could land an
+ * old effect after a newer one. Cleared by the attempt's report.
+ */
+export function claimAttempt(sql: SqlStorage, deliveryId: string, nowMs: number, claimMs = ATTEMPT_CLAIM_MS): boolean {
+  return (
+    sql.exec(
+      `UPDATE deliveries SET attempt_claim_until = ? WHERE delivery_id = ? AND status = 'pending'
+       AND (attempt_claim_until IS NULL OR attempt_claim_until <= ?)`,
+      nowMs + claimMs, deliveryId, nowMs,
+    ).rowsWritten > 0
+  );
+}
+

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempt_log TEXT NOT NULL DEFAULT '[]',
   lease_until INTEGER,
   unreported_sends INTEGER NOT NULL DEFAULT 0,
+  attempt_claim_until INTEGER,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -81,6 +82,7 @@ export function migrateSchema(sql: SqlStorage): void {
   if (events.size > 0 && !events.has("market_time")) sql.exec("ALTER TABLE events ADD COLUMN market_time INTEGER");
   const deliveries = columns("deliveries");
   if (deliveries.size > 0 && !deliveries.has("unreported_sends")) sql.exec("ALTER TABLE deliveries ADD COLUMN unreported_sends INTEGER NOT NULL DEFAULT 0");
+  if (deliveries.size > 0 && !deliveries.has("attempt_claim_until")) sql.exec("ALTER TABLE deliveries ADD COLUMN attempt_claim_until INTEGER");
 }
 
 export function schemaExists(sql: SqlStorage): boolean {

@@ -109,11 +109,12 @@ describe("a body over the limit", () => {
     { name: "no such route", method: "POST", path: "/no-such-route" },
     { name: "ActivePlatform, wrong path secret", method: "POST", path: "/activeplatform/not-the-secret/user/create" },
     { name: "admin", method: "PUT", path: "/admin/instances/koogallery:x/refs", headers: admin },
-  ])("$name: 413 in the gateway's own form, read no further than the limit, nothing cancelled", async (c) => {
+  ])("$name: 413 in the gateway's own form, the rest read through and dropped, nothing cancelled", async (c) => {
     const { status, text, seen } = await answer(c, HUGE);
     expect(status).toBe(413);
     expect(JSON.parse(text)).toEqual({ error: { code: "body_too_large", message: `body is larger than ${MAX_BODY_BYTES} bytes` } });
-    expect(seen.bytesRead).toBeLessThanOrEqual(MAX_BODY_BYTES + PIECE);
+    // Answering while the body still arrives drops the connection under wrangler dev: read it all.
+    expect(seen.bytesRead).toBe(new TextEncoder().encode(HUGE).byteLength);
     expect(seen.cancelled).toBe(false);
   });
 

@@ -336,7 +336,8 @@ function morEffectId(r) {
 
 /**
  * The MOR effect an event implies: renewed moves the activation end to the new expiry, expired to
- * the moment it froze, released deletes (MOR_DELETE_ACTION 1, the run's setting).
+ * the moment it froze, resumed back to the instance's expiry (or until canceled), released deletes
+ * (MOR_DELETE_ACTION 1, the run's setting).
  * @param {string} type
  * @param {string} sub
  * @param {{occurredAt: string, seq: number}|undefined} event the gateway's event for it
@@ -348,6 +349,13 @@ function morEffectId(r) {
 function expectedMorEffect(type, sub, event, index, plan, view, vendorPayload) {
   if (type === "instance.released") return `delete:${sub}:1`;
   if (type === "instance.expired") return `update:${sub}:${event ? Math.floor(Date.parse(event.occurredAt) / 1000) : "?"}`;
+  if (type === "instance.resumed") {
+    // The instance's end as it stands (the vendor payload of the same event carries it); none: until canceled.
+    const vendorDelivery = event ? view.deliveries.find((d) => d.connector === "vendor" && d.eventSeq === event.seq) : undefined;
+    const payload = vendorDelivery ? vendorPayload.get(vendorDelivery.deliveryId) : undefined;
+    if (!payload) return `update:${sub}:?`;
+    return `update:${sub}:${payload.expiresAt ? Math.floor(Date.parse(payload.expiresAt) / 1000) : ""}`;
+  }
   // Renewed: KooGallery names the new expiry; ActivePlatform's is computed by the gateway, and the
   // vendor payload of the same event carries it.
   const step = plan.steps[index];

@@ -326,6 +326,7 @@ export function isoFromExpireTime(v) {
 export function reactingConnectors(type) {
   const out = ["vendor"];
   if (type === "instance.expired") out.push("koodrive");
-  if (type === "instance.renewed" || type === "instance.expired" || type === "instance.released") out.push("mor");
+  // MOR hears of a resume too: the freeze moved its end date, the resume moves it back.
+  if (type === "instance.renewed" || type === "instance.expired" || type === "instance.resumed" || type === "instance.released") out.push("mor");
   return out;
 }
