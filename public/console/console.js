@@ -138,7 +138,7 @@ async function overview() {
     fetch("/healthz", { cache: "no-store" }).then((r) => r.json()),
     api("/admin/connectors"),
     api("/admin/dead-letters?limit=100"),
-    api("/admin/drift?limit=1").catch(() => null),
+    api("/admin/drift?limit=100").catch(() => null),
   ]);
   $("health-summary").replaceChildren(
     pill(health.status, health.status === "ok" ? "ok" : "bad"),
@@ -151,20 +151,26 @@ async function overview() {
     $("drift-summary").textContent = drift.items.length ? `${drift.items.length}${drift.cursor ? "+" : ""} instances drifted` : "No drift found.";
   }
   const rows = connectors.connectors.map((/** @type {any} */ c) => {
-    const state = !c.enabled ? pill("not configured", "warn") : c.paused ? pill(`paused${c.pausedBy ? ` by ${c.pausedBy}` : ""}`, "bad") : pill("sending", "ok");
-    const reason = c.paused && c.pausedReason ? el("div", { class: "hint" }, [`${c.pausedReason} (since ${when(c.pausedSince)})`]) : null;
+    const by = c.pause?.by === "breaker" ? "by the circuit breaker" : c.pause?.by === "operator" ? "by an operator" : "";
+    const breakerOpen = c.breaker && c.breaker.state !== "closed" && !c.paused;
+    const state = !c.enabled ? pill("not configured", "warn") : c.paused ? pill(`paused ${by}`.trim(), "bad") : breakerOpen ? pill(`breaker ${c.breaker.state}`, "warn") : pill("sending", "ok");
+    const notes = [];
+    if (c.paused && c.pause) notes.push(`${c.pause.reason} (since ${when(c.pause.since)})`);
+    if (c.parkedInstances) notes.push(`${c.parkedInstances} instance${c.parkedInstances === 1 ? "" : "s"} waiting`);
+    if (c.breaker?.nextProbeAt) notes.push(`next probe ${when(c.breaker.nextProbeAt)}`);
     const action = el("button", { type: "button", "data-connector": c.name, "data-action": c.paused ? "resume" : "pause" }, [c.paused ? `Resume ${c.name}` : `Pause ${c.name}`]);
     if (!c.enabled) action.setAttribute("disabled", "");
     action.addEventListener("click", () => void toggleConnector(c.name, c.paused ? "resume" : "pause"));
-    const counts = c.counts ?? {};
+    const recent = c.recent ?? {};
+    const failure = c.lastFailure ? `${when(c.lastFailure.at)}${c.lastFailure.reason ? `: ${c.lastFailure.reason}` : ""}` : "–";
     return el("tr", {}, [
       el("th", { scope: "row" }, [c.name]),
-      el("td", {}, [state, reason]),
-      el("td", {}, [String(counts.delivered ?? 0)]),
-      el("td", {}, [String(counts.retrying ?? 0)]),
-      el("td", {}, [String(counts.dead ?? 0)]),
+      el("td", {}, [state, notes.length ? el("div", { class: "hint" }, [notes.join(" · ")]) : null]),
+      el("td", {}, [String(recent.delivered ?? 0)]),
+      el("td", {}, [String(recent.retrying ?? 0)]),
+      el("td", {}, [String(recent.dead ?? 0)]),
       el("td", {}, [when(c.lastSuccessAt)]),
-      el("td", {}, [when(c.lastFailureAt)]),
+      el("td", { class: "reason" }, [failure]),
       el("td", {}, [action]),
     ]);
   });
@@ -247,7 +253,7 @@ async function replay1(items) {
   for (const item of items) {
     try {
       const answer = await api(`/admin/deliveries/${encodeURIComponent(item.deliveryId)}/replay?instance=${encodeURIComponent(item.instanceKey)}`, { method: "POST", body: {} });
-      const how = answer.mode ? ` (${answer.mode})` : "";
+      const how = answer.forced ? ` (forced past ${answer.supersededBy})` : "";
       results.push(el("li", {}, [`${item.deliveryId}: queued again${how}, status ${answer.delivery?.status ?? "?"}`]));
     } catch (err) {
       results.push(el("li", {}, [`${item.deliveryId}: not replayed: ${err instanceof Error ? err.message : String(err)}`]));

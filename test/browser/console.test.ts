@@ -61,8 +61,9 @@ describe.skipIf(browserMissing)("console in Chromium", () => {
     const run = (await runScenario(
       { scenario: "full-lifecycle", target: "koogallery-v1", url: gateway.url, key: SPEC_TEST_KEY, testFlag: "0" },
       fetch,
-    )) as { ok: boolean; steps: Array<{ answer?: { instanceId?: string } }> };
-    const instanceId = run.steps.map((s) => s.answer?.instanceId).find(Boolean);
+    )) as { ok: boolean; steps: Array<{ body?: unknown }> };
+    expect(run.ok).toBe(true);
+    const instanceId = run.steps.map((s) => (s.body as { instanceId?: string } | undefined)?.instanceId).find(Boolean);
     expect(instanceId).toBeDefined();
     instanceKey = `koogallery:${instanceId}`;
     await until(async () => (await admin<{ items: unknown[] }>("/admin/dead-letters")).items.length > 0, "a dead letter");
