@@ -84,7 +84,7 @@ function runtimeLog() {
 
 /**
  * Untimed: V1 newInstance for every warm instance. The gateway picks instance ids itself
- * (koogallery.md §3.1), so the id it answers with is what later calls must use.
+ * (docs/koogallery.md §3.1), so the id it answers with is what later calls must use.
  * @returns {Promise<{ idOf: (planned: string) => string, labels: Map<string, number> }>}
  */
 async function createWarmInstances(/** @type {import("undici").Pool} */ pool, /** @type {boolean} */ isGateway) {

@@ -1,5 +1,5 @@
 /**
- * Configuration rules (interface.md "Configuration"): defaults, accepted spellings, and a message
+ * Configuration rules (docs/contract.md "Configuration"): defaults, accepted spellings, and a message
  * that names the setting, never its value.
  */
 import { env } from "cloudflare:workers";

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { signV1Query, signV2, v1TimeStamp } from "../../tools/lib/koogallery-signer.mjs";
 
-/** The spec's fake seller key (koogallery.md §2.5). Never a real secret. */
+/** The spec's fake seller key (docs/koogallery.md §2.5). Never a real secret. */
 export const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 
 /**

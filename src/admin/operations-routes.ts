@@ -1,6 +1,6 @@
 /**
  * @module admin/operations-routes
- * The operations routes (interface.md "Operations"): connectors with pause and resume, search
+ * The operations routes (docs/contract.md "Operations"): connectors with pause and resume, search
  * over the operations index, figures, and re-projecting instances into the index. The truth stays
  * where it is (connector gates, instance objects); the index answers search and figures.
  */

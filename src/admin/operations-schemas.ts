@@ -1,6 +1,6 @@
 /**
  * @module admin/operations-schemas
- * Request and response shapes of the operations routes (interface.md "Operations"): connectors
+ * Request and response shapes of the operations routes (docs/contract.md "Operations"): connectors
  * and their pause, instance and delivery search, figures, index rebuild. Same rules as
  * `admin/schemas.ts`: inputs are validated, outputs are parsed, the OpenAPI document is rendered
  * from these objects. Plain zod: loads in Node too.

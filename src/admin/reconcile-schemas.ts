@@ -1,6 +1,6 @@
 /**
  * @module admin/reconcile-schemas
- * Shapes of the reconciliation routes (interface.md "Reconciliation and entitlements"):
+ * Shapes of the reconciliation routes (docs/contract.md "Reconciliation and entitlements"):
  * `GET /admin/drift`, `POST /admin/reconcile`, and the `GET /entitlements/{key}` answer. Same
  * rules as `admin/schemas.ts`. Plain zod: loads in Node too.
  */

@@ -6,7 +6,7 @@
  * but cannot park a delivery for days or make us hammer it.
  *
  * Each hop is capped at {@link MAX_QUEUE_DELAY_S} because that is the Queues `delaySeconds` limit
- * (platform.md fact 7). Attempts stop once the base schedule has covered about three days
+ * (docs/platform.md fact 7). Attempts stop once the base schedule has covered about three days
  * ({@link RETRY_HORIZON_S}), the span Stripe and Standard Webhooks use.
  */
 import { REASON_TIMEOUT, type AttemptOutcome } from "./outcome";

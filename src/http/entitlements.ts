@@ -1,6 +1,6 @@
 /**
  * @module http/entitlements
- * `GET /entitlements/{key}` for the vendor's app (interface.md "Reconciliation and entitlements"):
+ * `GET /entitlements/{key}` for the vendor's app (docs/contract.md "Reconciliation and entitlements"):
  * one instance's state, expiry, plan (personal data withheld), test flag and last change. Bearer
  * ENTITLEMENTS_TOKEN, compared in constant time; unset closes the route (503 naming the setting).
  *

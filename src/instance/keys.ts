@@ -7,7 +7,7 @@
  */
 
 /**
- * The kinds of object, each the prefix of its keys (docs/interface.md "Instance keys"):
+ * The kinds of object, each the prefix of its keys (docs/contract.md "Instance keys"):
  * `koogallery:{instanceId}`, `activeplatform:{external_id}`, and ActivePlatform users, which
  * live in a key space of their own so that a user id can never name a subscription.
  */

@@ -78,7 +78,7 @@ export function insertEvent(sql: SqlStorage, eventId: string, cmd: LifecycleComm
 /**
  * Removes personal data from every stored event payload and every partner answer in the delivery
  * log, keeping the facts: event types, times, order ids, answers, delivery outcomes. Run when the
- * instance is released (interface.md: "data deleted, a tombstone stays"). Only changed rows are written.
+ * instance is released (docs/contract.md: "data deleted, a tombstone stays"). Only changed rows are written.
  */
 export function purgePersonalData(sql: SqlStorage): void {
   for (const row of sql.exec<Row>("SELECT seq, payload FROM events").toArray()) {

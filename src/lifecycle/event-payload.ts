@@ -1,6 +1,6 @@
 /**
  * @module lifecycle/event-payload
- * The canonical event as the vendor webhook receives it (interface.md, "Vendor webhook payload").
+ * The canonical event as the vendor webhook receives it (docs/contract.md, "Vendor webhook payload").
  * Built once when the event is applied, so every delivery and every retry sends the same facts;
  * only `id` differs per delivery.
  */

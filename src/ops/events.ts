@@ -1,6 +1,6 @@
 /**
  * @module ops/events
- * Operational events (interface.md "Operations"): what they say and how they are named. Pure,
+ * Operational events (docs/contract.md "Operations"): what they say and how they are named. Pure,
  * apart from the digest that makes their ids.
  *
  * Payload: `{"id","type","occurredAt","data":{...}}`. `data` carries ids, names, counts and

@@ -1,6 +1,6 @@
 /**
  * FORWARD_PERSONAL_DATA: off by default (contacts never leave the gateway); on, the vendor gets
- * KooGallery's AES-encrypted contacts decrypted (koogallery.md §2.4 vectors). Whatever the
+ * KooGallery's AES-encrypted contacts decrypted (docs/koogallery.md §2.4 vectors). Whatever the
  * setting, a released instance keeps the facts of its events but no personal data.
  */
 import { env } from "cloudflare:workers";
@@ -22,7 +22,7 @@ beforeEach(() => {
 });
 afterEach(() => vi.restoreAllMocks());
 
-// koogallery.md §2.5: enc256("13800000000", iv AbCdEfGh12345678) and enc128 of the same.
+// docs/koogallery.md §2.5: enc256("13800000000", iv AbCdEfGh12345678) and enc128 of the same.
 const PHONE_256 = "AbCdEfGh12345678EC3zRBKoyiiUJ55c5MkPDQ==";
 const PHONE_128 = "AbCdEfGh12345678S1BVeOABEm08gVNvfxceWg==";
 const CUSTOMER_ID = "68cbc86abc2018ab880d92f36422fa0e";

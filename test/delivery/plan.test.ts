@@ -1,5 +1,5 @@
 /**
- * Which connector reacts to which event (interface.md connector table), the testFlag rule (only
+ * Which connector reacts to which event (docs/contract.md connector table), the testFlag rule (only
  * the vendor is called for KooGallery debug calls) and the refs each connector needs.
  */
 import { describe, expect, it } from "vitest";

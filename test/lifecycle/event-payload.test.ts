@@ -1,5 +1,5 @@
 /**
- * The vendor payload snapshot (interface.md "Vendor webhook payload"): which instance and origin
+ * The vendor payload snapshot (docs/contract.md "Vendor webhook payload"): which instance and origin
  * facts it carries, and where FORWARD_PERSONAL_DATA applies.
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * The lifecycle rules on their own: every action against every state, the renewal arithmetic and
- * the user-event names. Expected values are written out by hand from the rules (interface.md
+ * the user-event names. Expected values are written out by hand from the rules (docs/contract.md
  * lifecycle table, docs/activeplatform.md §A.8 renew), never computed with the code under test.
  */
 import { describe, expect, it } from "vitest";

@@ -27,7 +27,7 @@ describe("admin OpenAPI document", () => {
     expect(() => validator.resolveRefs()).not.toThrow();
   });
 
-  it("documents every route of interface.md (operations included), the bulk replays and the index rebuild", () => {
+  it("documents every route of docs/contract.md (operations included), the bulk replays and the index rebuild", () => {
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(
       [

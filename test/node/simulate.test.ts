@@ -1,7 +1,7 @@
 /**
  * The simulator CLI as a developer runs it (`node tools/simulate/index.mjs …`), against a small
  * Node HTTP server that plays the gateway: it checks the V1 authToken and the V2 signature itself
- * with node:crypto (koogallery.md §2.1, §2.2) and signs its answers with Body-Sign (§2.3), or, when
+ * with node:crypto (docs/koogallery.md §2.1, §2.2) and signs its answers with Body-Sign (§2.3), or, when
  * told to, signs them wrongly. Each CLI run is a child process; exit code and output are checked.
  */
 import { spawn } from "node:child_process";

@@ -63,7 +63,7 @@ function command(id: number, action: LifecycleAction): LifecycleCommand {
     source: "koogallery",
     externalId: INSTANCE_ID,
     action,
-    // koogallery.md §3.4 key shapes: orders by order id, status changes by instance + action.
+    // docs/koogallery.md §3.4 key shapes: orders by order id, status changes by instance + action.
     eventKey: order ? `koogallery:${action}:${order}` : `koogallery:${INSTANCE_ID}:${action}`,
     keyScope: order ? "order" : "state",
     test: false,

@@ -149,7 +149,7 @@ export function createBody(subscriptionId: string, overrides: Record<string, unk
 }
 
 /**
- * The seed renew body. activeplatform.md has no literal renew example, so this one is built from
+ * The seed renew body. docs/activeplatform.md has no literal renew example, so this one is built from
  * §A.6 (objects) and §A.8 ("external_id + reseller + the other objects; renew also carries the
  * subscription object"): external_id, the reseller, the subscription and the plan with its period.
  */

@@ -5,7 +5,7 @@
  *
  * Two kinds of copies:
  * - a fresh send (first send, extra copies, retries after a failure) is signed when it leaves,
- *   as KooGallery's own retries are (koogallery.md §2.2: fresh timestamp and nonce);
+ *   as KooGallery's own retries are (docs/koogallery.md §2.2: fresh timestamp and nonce);
  * - a late duplicate replays the step's first request: V1 byte for byte, V2 with its original
  *   body and timestamp under a fresh nonce (a replayed nonce is refused by design), ActivePlatform
  *   byte for byte. It carries the marketplace time of the original, so the gateway can tell it is

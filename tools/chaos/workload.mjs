@@ -322,7 +322,7 @@ export function isoFromExpireTime(v) {
   return new Date(Date.UTC(y, mo - 1, d, h, mi, s)).toISOString();
 }
 
-/** Connectors that react to an event type (interface.md "Outbound connectors"). @param {string} type */
+/** Connectors that react to an event type (docs/contract.md "Outbound connectors"). @param {string} type */
 export function reactingConnectors(type) {
   const out = ["vendor"];
   if (type === "instance.expired") out.push("koodrive");

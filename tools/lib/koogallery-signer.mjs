@@ -1,6 +1,6 @@
 /**
  * @module tools/lib/koogallery-signer
- * Plays the KooGallery side of the protocol (koogallery.md §2): signs V1/V2 requests, checks
+ * Plays the KooGallery side of the protocol (docs/koogallery.md §2): signs V1/V2 requests, checks
  * `Body-Sign` headers, encrypts/decrypts credentials. Written against node:crypto only and sharing
  * no code with src/, so tests, the simulator and the benchmark check the Worker against a second,
  * independent implementation. Runs in Node ≥ 20 and in workerd with nodejs_compat.

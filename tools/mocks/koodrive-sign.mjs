@@ -1,6 +1,6 @@
 /**
  * @module tools/mocks/koodrive-sign
- * KooDrive app-mode signature (koodrive.md §B.5), written from the spec for the mock's verifier:
+ * KooDrive app-mode signature (docs/koodrive.md §B.5), written from the spec for the mock's verifier:
  * CanonicalRequest -> StringToSign ("HMAC-SHA256\n" + hex SHA-256) -> lower-hex HMAC-SHA256 with
  * the AppSecret. Exported so the self-check can hold it against the spec's test vector.
  */

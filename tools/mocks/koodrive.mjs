@@ -1,6 +1,6 @@
 /**
  * @module tools/mocks/koodrive
- * KooDrive carrier API mock (koodrive.md §B.3-B.6.1): login / refreshToken with expiring sessions,
+ * KooDrive carrier API mock (docs/koodrive.md §B.3-B.6.1): login / refreshToken with expiring sessions,
  * and notifyPackageExpire behind X-Date, X-User-Id and either a session token or an app signature.
  * Tokens expire for real (on the injected clock) and refresh rotates them, so the gateway's
  * refresh, re-login and retry paths can be driven from outside.
@@ -159,7 +159,7 @@ export function createKooDriveHandler(cfg) {
     const header = req.headers.authorization ?? "";
     if (!header) return { ok: false, why: "missing Authorization" };
     if (header.startsWith("HMAC-SHA256")) return checkAppSignature(req, header);
-    // The docs' "Bearer+{access_token}" is ambiguous (koodrive.md §B.4), so both forms pass.
+    // The docs' "Bearer+{access_token}" is ambiguous (docs/koodrive.md §B.4), so both forms pass.
     const token = header.startsWith("Bearer ") ? header.slice("Bearer ".length) : header;
     const s = sessions.get(token);
     if (!s) return { ok: false, why: "unknown or revoked token" };

@@ -1,6 +1,6 @@
 /**
  * @module tools/mocks/mor
- * Kolmisoft MOR billing API mock (mor.md §C.3-C.5): form-encoded POSTs to /billing/api/<method>,
+ * Kolmisoft MOR billing API mock (docs/mor.md §C.3-C.5): form-encoded POSTs to /billing/api/<method>,
  * `u` + SHA1 `hash` checks in the documented parameter order, XML answers, always HTTP 200.
  * Subscriptions live in memory; any id is created on its first update, because in local runs the
  * ids come from the mock vendor's refs rather than from a real MOR.
@@ -18,7 +18,7 @@ export const MOR_API_PREFIX = "/billing/api/";
 export const MOCK_SUBSCRIPTIONS = "/__mock/subscriptions";
 
 /**
- * Hash-included parameters per method, in hash order (mor.md §C.3, §C.4).
+ * Hash-included parameters per method, in hash order (docs/mor.md §C.3, §C.4).
  * @type {Readonly<Record<string, readonly string[]>>}
  */
 export const MOR_HASH_PARAMS = Object.freeze({
@@ -159,7 +159,7 @@ export function createMorHandler(cfg) {
     if (!req.path.startsWith(MOR_API_PREFIX)) return jsonReply(404, { error: "not found" }, { verdict: "rejected: not a MOR API path" });
     const method = req.path.slice(MOR_API_PREFIX.length);
     if (!Object.hasOwn(MOR_HASH_PARAMS, method)) return jsonReply(404, { error: "unknown API method" }, { verdict: `rejected: unknown method ${method}` });
-    // MOR's "Allow GET API" is off by default and the gateway must POST (mor.md §C.2).
+    // MOR's "Allow GET API" is off by default and the gateway must POST (docs/mor.md §C.2).
     if (req.method !== "POST") return answer("error", "API Requests are disabled", { fields: { note: `${req.method} is not accepted by this mock` } });
 
     const warnings = [];

@@ -31,11 +31,11 @@ function vendorSignature(secret, id, ts, body) {
   return `v1,${createHmac("sha256", key).update(`${id}.${ts}.${body}`).digest("base64")}`;
 }
 
-/** koodrive.md §B.3 X-Date. @param {number} ms */
+/** docs/koodrive.md §B.3 X-Date. @param {number} ms */
 const xDate = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 
 /**
- * koodrive.md §B.5, for a path without query, signing host;x-date;x-user-id.
+ * docs/koodrive.md §B.5, for a path without query, signing host;x-date;x-user-id.
  * @param {{appId: string, appSecret: string, host: string, path: string, date: string, userId: string, body: string}} r
  */
 function kooAppAuth({ appId, appSecret, host, path, date, userId, body }) {

@@ -1,6 +1,6 @@
 /**
  * @module tools/mocks/vendor
- * The vendor's webhook receiver (interface.md, "Outbound connectors"): checks the Standard Webhooks
+ * The vendor's webhook receiver (docs/contract.md, "Outbound connectors"): checks the Standard Webhooks
  * signature, dedups by `webhook-id`, and answers `instance.provisioned` with refs and app info the
  * way a vendor app would, so the gateway's ref-storing path can be exercised end to end.
  */

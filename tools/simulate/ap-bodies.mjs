@@ -1,6 +1,6 @@
 /**
  * @module tools/simulate/ap-bodies
- * Realistic default ActivePlatform event bodies (activeplatform.md §A.6, §A.8). All personal data
+ * Realistic default ActivePlatform event bodies (docs/activeplatform.md §A.6, §A.8). All personal data
  * is obviously fake (`example.test`). The vendor service sees the same reseller/tenant/plan on
  * every event of one subscription, so the builders take the few ids that tie events together.
  */

@@ -78,7 +78,7 @@ export function buildCall(target, action, opts) {
 }
 
 /**
- * `GET /koogallery?<params>&authToken=…` (koogallery.md §2.1, §3.1).
+ * `GET /koogallery?<params>&authToken=…` (docs/koogallery.md §2.1, §3.1).
  * @param {string} activity @param {CallOptions} opts
  * @returns {SimulatedCall}
  */
@@ -98,7 +98,7 @@ export function koogalleryV1Call(activity, opts) {
 }
 
 /**
- * `POST /koogallery?signature=&timestamp=&nonce=` with compact, key-sorted JSON (koogallery.md §2.2, §3.2).
+ * `POST /koogallery?signature=&timestamp=&nonce=` with compact, key-sorted JSON (docs/koogallery.md §2.2, §3.2).
  * @param {string} activity @param {CallOptions & { nonce?: string, timestamp?: string }} opts
  * @returns {SimulatedCall}
  */
@@ -117,7 +117,7 @@ export function koogalleryV2Call(activity, opts) {
 }
 
 /**
- * `POST /activeplatform/{secret}/{subscription|user}/{event}?ap_guid=&reseller_id=` (activeplatform.md §A.4).
+ * `POST /activeplatform/{secret}/{subscription|user}/{event}?ap_guid=&reseller_id=` (docs/activeplatform.md §A.4).
  * The query is sent on create too: the docs show none there, but the gateway treats it as optional
  * and an `ap_guid` allow-list can only apply to calls that carry one.
  * @param {string} action e.g. "subscription/renew" @param {CallOptions} opts

@@ -13,7 +13,7 @@ import { orderId as newOrderId } from "./ids.mjs";
 export const SCENARIOS = Object.freeze(["full-lifecycle"]);
 export const DEFAULT_SCENARIO_TARGET = "koogallery-v2";
 
-/** koogallery.md §4. @type {Readonly<Record<string, string>>} */
+/** docs/koogallery.md §4. @type {Readonly<Record<string, string>>} */
 export const RESULT_MEANINGS = Object.freeze({
   "000000": "success",
   "000001": "authentication failed",
@@ -233,7 +233,7 @@ async function send(name, target, action, call, opts, fetchImpl) {
 }
 
 /**
- * V1 returns `userName`/`password` AES-encrypted (koogallery.md §2.4): check each decrypts with the key.
+ * V1 returns `userName`/`password` AES-encrypted (docs/koogallery.md §2.4): check each decrypts with the key.
  * Only whether it decrypts is recorded, never the plaintext.
  * @param {string} key @param {unknown} body
  * @returns {{ field: string, decrypts: boolean }[]}

@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/app-signature
- * KooDrive "app" authentication (koodrive.md §B.5), the KooDrive variant of Huawei's SDK signing:
+ * KooDrive "app" authentication (docs/koodrive.md §B.5), the KooDrive variant of Huawei's SDK signing:
  *
  *   CanonicalRequest = METHOD \n URI/ \n query \n headers(with trailing \n) \n signedHeaders \n hex(sha256(body))
  *   StringToSign     = "HMAC-SHA256" \n hex(sha256(CanonicalRequest))

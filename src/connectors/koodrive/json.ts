@@ -2,7 +2,7 @@
  * @module connectors/koodrive/json
  * JSON.parse that keeps long integers exact. KooDrive ids (userId, policyId ≈ 3×10¹⁷) exceed
  * Number.MAX_SAFE_INTEGER; if the server sends them as bare numbers, JSON.parse would round them
- * silently (koodrive.md §B.6.3). Integer literals of 16+ digits outside strings are turned into
+ * silently (docs/koodrive.md §B.6.3). Integer literals of 16+ digits outside strings are turned into
  * strings before parsing; everything else parses as usual.
  */
 

@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/requests
- * Request bodies, paths and auth headers for the KooDrive carrier API (koodrive.md §B.3–B.6).
+ * Request bodies, paths and auth headers for the KooDrive carrier API (docs/koodrive.md §B.3–B.6).
  * Everything is rebuilt per attempt: X-Date must be within 15 minutes and is signed in app mode.
  */
 import { appAuthorization } from "./app-signature";
@@ -44,7 +44,7 @@ export function refreshTokenBody(refreshToken: string): string {
 /**
  * `Authorization` in token mode. The login answer's `accessToken` already carries its own scheme
  * (`AT 3b91…`); whether the business APIs want it verbatim (`raw`) or behind `Bearer ` is still an
- * open question (koodrive.md §B.4), hence KOODRIVE_TOKEN_SCHEME. The refresh call always uses `raw`.
+ * open question (docs/koodrive.md §B.4), hence KOODRIVE_TOKEN_SCHEME. The refresh call always uses `raw`.
  */
 export function tokenAuthorization(accessToken: string, scheme: TokenScheme): string {
   if (accessToken.trim() === "") throw new Error("KooDrive access token is empty");

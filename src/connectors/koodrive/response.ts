@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/response
- * Classifies KooDrive answers (koodrive.md §B.3, §B.7) and reads login/refresh sessions.
+ * Classifies KooDrive answers (docs/koodrive.md §B.3, §B.7) and reads login/refresh sessions.
  * Envelope: HTTP 200 with `{"code": 0 | "0" | …, "msg": "…", "data"?: …}`; success iff HTTP 200 and
  * `String(code) === "0"`.
  *

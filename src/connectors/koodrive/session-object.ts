@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/session-object
- * The one KooDrive session shared by every delivery (koodrive.md §B.4): a single Durable Object
+ * The one KooDrive session shared by every delivery (docs/koodrive.md §B.4): a single Durable Object
  * logs in, refreshes before expiry and hands out the access token, so concurrent deliveries never
  * stampede the login endpoint. Tokens stay in this object's storage and are never logged.
  */
@@ -11,7 +11,7 @@ import { attemptFetch, isRedirect } from "../http";
 import { KOODRIVE_PATHS, koodriveUrl, loginBody, refreshTokenBody } from "./requests";
 import { parseSession, type KooDriveSession } from "./response";
 
-/** Refresh this long before the token expires (koodrive.md §B.4 client rules). */
+/** Refresh this long before the token expires (docs/koodrive.md §B.4 client rules). */
 export const REFRESH_MARGIN_MS = 120_000;
 const SESSION_KEY = "session";
 

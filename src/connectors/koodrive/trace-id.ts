@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/trace-id
- * `x-traceid` (koodrive.md §B.3): exactly 58 characters. Derived from the delivery id so every retry
+ * `x-traceid` (docs/koodrive.md §B.3): exactly 58 characters. Derived from the delivery id so every retry
  * of one delivery carries the same trace id, which ties a Huawei support ticket to our delivery log.
  */
 import { sha256 } from "../../crypto/digest";

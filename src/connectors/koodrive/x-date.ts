@@ -1,6 +1,6 @@
 /**
  * @module connectors/koodrive/x-date
- * The `X-Date` header (koodrive.md §B.3): UTC `yyyyMMdd'T'HHmmss'Z'`. KooDrive rejects a date more
+ * The `X-Date` header (docs/koodrive.md §B.3): UTC `yyyyMMdd'T'HHmmss'Z'`. KooDrive rejects a date more
  * than 15 minutes off *or in the future*, so it is back-dated a little to absorb our clock running
  * ahead of theirs. Compute it per attempt: it is signed in app mode.
  */

@@ -2,7 +2,7 @@
  * @module connectors/mor/client
  * Keeps the MOR subscription in step: renew, expire and resume move `subscription_activation_end`,
  * release deletes it with MOR_DELETE_ACTION. MOR has no idempotency key, but both calls are
- * idempotent by nature (mor.md §C.6), so a retry after a timeout is safe.
+ * idempotent by nature (docs/mor.md §C.6), so a retry after a timeout is safe.
  */
 import type { Bindings } from "../../bindings";
 import { morConfig } from "../../config";

@@ -1,6 +1,6 @@
 /**
  * @module connectors/mor/requests
- * Request builders for the two MOR methods the gateway calls (mor.md §C.4): `subscription_update`
+ * Request builders for the two MOR methods the gateway calls (docs/mor.md §C.4): `subscription_update`
  * (renewed/expired/resumed: move the activation end) and `subscription_delete` (released). Each returns a
  * form to POST as `application/x-www-form-urlencoded`; the hash is computed from exactly the
  * strings placed in the form, so what MOR hashes and what we hashed cannot drift apart.
@@ -31,7 +31,7 @@ export interface SubscriptionUpdateInput extends MorCommon {
   subscriptionId: string | number;
   /** New `subscription_activation_end`, Unix seconds; or, for a subscription without end, `untilCanceled`. */
   activationEndS?: number;
-  /** Sends `subscription_until_canceled=1` (mor.md §C.4) instead of an activation end. */
+  /** Sends `subscription_until_canceled=1` (docs/mor.md §C.4) instead of an activation end. */
   untilCanceled?: true;
   memo?: string;
 }
@@ -73,7 +73,7 @@ function checkCredentials(username: string, secret: string): void {
   if (secret === "") throw new Error("MOR API secret (MOR_API_SECRET) must not be empty");
 }
 
-/** `subscription_update`; hash over `subscription_id` only (mor.md §C.3, seed-example resolution). */
+/** `subscription_update`; hash over `subscription_id` only (docs/mor.md §C.3, seed-example resolution). */
 export async function subscriptionUpdate(input: SubscriptionUpdateInput): Promise<MorRequest> {
   const method = "subscription_update";
   const url = methodUrl(input.baseUrl, method);

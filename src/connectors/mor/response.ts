@@ -1,6 +1,6 @@
 /**
  * @module connectors/mor/response
- * Reads MOR's XML answers and classifies them (mor.md §C.5). MOR answers HTTP 200 even on failure;
+ * Reads MOR's XML answers and classifies them (docs/mor.md §C.5). MOR answers HTTP 200 even on failure;
  * the verdict is the text of `<success>`, `<error>` or `<info>`, found under `<page><status>`, under
  * `<status>` alone (older builds), bare at the root (`<error>API Requests are disabled</error>`), or
  * inside the `<HTML>` wrapper of the "XML API Extension" setting.
@@ -96,7 +96,7 @@ export function parseMorXml(text: string): MorStatus | undefined {
   return findStatus(tree);
 }
 
-/** Known MOR error texts (mor.md §C.5) with what they mean for an operator. */
+/** Known MOR error texts (docs/mor.md §C.5) with what they mean for an operator. */
 export const MOR_ERRORS: Readonly<Record<string, string>> = Object.freeze({
   "API Requests are disabled": "MOR API is switched off (Allow API globally)",
   "Access Denied": "MOR refused the user (unknown user, wrong role, or auth failure)",

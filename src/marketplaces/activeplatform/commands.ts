@@ -3,7 +3,7 @@
  * Turns a verified, validated ActivePlatform call into a canonical LifecycleCommand: instance
  * keys, deterministic ids and event keys. Pure apart from SHA-256.
  *
- * ActivePlatform sends no order id or delivery id (activeplatform.md §A.9), so every key is
+ * ActivePlatform sends no order id or delivery id (docs/activeplatform.md §A.9), so every key is
  * built from what the call carries:
  * - create: the subscription GUID, itself an HMAC of (ap_guid, subscription.id); order-scoped.
  * - stop / activate / delete, user activate / deactivate / delete: instance + action,
@@ -34,7 +34,7 @@ export const instanceKey = (externalId: string): string => instanceKeyOf("active
 /** Users live in their own objects; the key space is apart so a user id can never name a subscription. */
 export const userKey = (userId: string): string => instanceKeyOf("activeplatform-user", userId);
 
-/** The query identity of a call; both are optional on every route (activeplatform.md §A.4). */
+/** The query identity of a call; both are optional on every route (docs/activeplatform.md §A.4). */
 export interface Caller {
   apGuid: string | null;
   resellerId: string | null;

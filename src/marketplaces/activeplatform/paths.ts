@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/activeplatform/paths
- * The one table of ActivePlatform event paths (activeplatform.md §A.4), relative to the
+ * The one table of ActivePlatform event paths (docs/activeplatform.md §A.4), relative to the
  * `/activeplatform/{ACTIVEPLATFORM_PATH_SECRET}/` prefix. Several names are inferred from
  * sibling pages, not documented: when ActivePlatform turns out to use another one, change
  * that line here and nothing else.

@@ -1,7 +1,7 @@
 /**
  * @module marketplaces/activeplatform/respond
  * Every ActivePlatform answer. Errors are any non-2xx status with
- * `{"task":{"error_message": "..."}}` (activeplatform.md §A.7); ActivePlatform shows the message
+ * `{"task":{"error_message": "..."}}` (docs/activeplatform.md §A.7); ActivePlatform shows the message
  * to the operator, so it says what is wrong and never carries a secret or personal data.
  */
 import type { JsonObject } from "../../lifecycle/types";

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/activeplatform/schemas
- * The bodies of every implemented event (activeplatform.md §A.6, §A.8), validated with zod.
+ * The bodies of every implemented event (docs/activeplatform.md §A.6, §A.8), validated with zod.
  * Objects are loose: ActivePlatform adds fields over time and they stay in the raw event. Only
  * what the gateway acts on is typed strictly. Ids that the docs type as integers are accepted
  * as numbers or strings and kept as strings.

@@ -3,7 +3,7 @@
  * The `appInfo` KooGallery shows the buyer: from the instance (set by the vendor's webhook reply or
  * the admin API), else the configured default front-end URL. V1 encrypts userName/password
  * (AES-256, `encryptType` "1"); V2 returns them in clear, as its tables and Huawei's sample do
- * (koogallery.md §6 #9).
+ * (docs/koogallery.md §6 #9).
  */
 import type { KooGalleryConfig } from "../../config";
 import type { InstanceRecord, JsonObject } from "../../lifecycle/types";

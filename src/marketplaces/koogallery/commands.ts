@@ -3,7 +3,7 @@
  * Turns a verified, validated KooGallery call into a canonical LifecycleCommand. Pure apart from
  * the instance-id hash.
  *
- * Event keys follow koogallery.md §3.4: provisioning by order (+ orderLineId in V2, + productId in
+ * Event keys follow docs/koogallery.md §3.4: provisioning by order (+ orderLineId in V2, + productId in
  * V1 so that pay-per-use orders yielding several instances stay apart), renewal and upgrade by
  * their own order, status changes and release by instance + action (state-scoped). businessId
  * changes on every retry and is never part of a key.

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/handler
- * `GET|POST /koogallery`. Chooses the generation by what authenticates the call (koogallery.md
+ * `GET|POST /koogallery`. Chooses the generation by what authenticates the call (docs/koogallery.md
  * §5.2): `authToken` => V1, `signature` => V2. Always HTTP 200 with a signed body, errors included,
  * and only after the body has been read, whatever the method (see `http/body.ts`).
  */

@@ -1,7 +1,7 @@
 /**
  * @module marketplaces/koogallery/respond
  * Every KooGallery answer: HTTP 200, JSON with `resultCode` first, and a `Body-Sign` header over
- * the exact bytes sent (koogallery.md §2.3, §5.5). The body is serialised once, ASCII-only, and
+ * the exact bytes sent (docs/koogallery.md §2.3, §5.5). The body is serialised once, ASCII-only, and
  * that same string is signed and sent.
  */
 import type { JsonObject } from "../../lifecycle/types";

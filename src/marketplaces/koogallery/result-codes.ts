@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/result-codes
- * KooGallery `resultCode` values (koogallery.md §4) the gateway answers with.
+ * KooGallery `resultCode` values (docs/koogallery.md §4) the gateway answers with.
  */
 export const RESULT = {
   success: "000000",

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/schemas
- * The parameters of every activity of both generations (koogallery.md §3), validated with zod.
+ * The parameters of every activity of both generations (docs/koogallery.md §3), validated with zod.
  * Lengths are the documented maxima. Unknown parameters are accepted and kept (they are part of
  * the V1 signature and of the raw event), never interpreted.
  */
@@ -11,7 +11,7 @@ const str = (max: number) => z.string().min(1).max(max);
 /** Optional text; V2 JSON may carry null for "absent" (the canonical-signature form drops nulls too). */
 const optStr = (max: number) => z.string().max(max).nullable().optional();
 
-/** Parses `yyyyMMddHHmmss[SSS]` as UTC (koogallery.md §6 #11). */
+/** Parses `yyyyMMddHHmmss[SSS]` as UTC (docs/koogallery.md §6 #11). */
 export function parseExpireTime(value: string): string | null {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(value);
   if (!m) return null;

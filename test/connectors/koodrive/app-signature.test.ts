@@ -8,7 +8,7 @@ import {
   stringToSign,
 } from "../../../src/connectors/koodrive/app-signature";
 
-// koodrive.md §B.5 independently computed vector.
+// docs/koodrive.md §B.5 independently computed vector.
 const V = {
   appSecret: "test-app-secret",
   host: "intl.myhuaweicloud-koodrive.com",
@@ -32,7 +32,7 @@ const V = {
 };
 const sha256hex = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 
-describe("KooDrive app signature, koodrive.md §B.5 vector", () => {
+describe("KooDrive app signature, docs/koodrive.md §B.5 vector", () => {
   it("the spec's own numbers are consistent under node:crypto", () => {
     expect(sha256hex(V.body)).toBe(V.bodySha256);
     expect(sha256hex(V.canonical)).toBe(V.canonicalSha256);

@@ -21,7 +21,7 @@ describe("bodies and paths", () => {
     expect(() => notifyPackageExpireBody({ carrierUserId: "", packageId: "14" })).toThrow(/carrierUserId/);
     expect(() => notifyPackageExpireBody({ carrierUserId: "1", packageId: " " })).toThrow(/packageId/);
   });
-  it("paths match koodrive.md", () => {
+  it("paths match docs/koodrive.md", () => {
     expect(KOODRIVE_PATHS).toEqual({
       login: "/koodrive/ose/v1/auth/login",
       refreshToken: "/koodrive/ose/v1/auth/refreshToken",

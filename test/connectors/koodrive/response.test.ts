@@ -13,7 +13,7 @@ describe("classifyKooDriveResponse", () => {
     ["403 about the whitelist", 403, '{"code":"403","msg":"The app is not in the whitelist"}', "permanent"],
     ["403 about the white list, token mentioned too", 403, '{"code":"403","msg":"token valid but caller not on white list"}', "permanent"],
     ["403 without body", 403, "", "permanent"],
-    // Words in msg or code never make an auth failure (koodrive.md §B.7): these are business answers.
+    // Words in msg or code never make an auth failure (docs/koodrive.md §B.7): these are business answers.
     ["200 'The package has expired'", 200, '{"code":"20017","msg":"The package has expired"}', "permanent"],
     ["200 code mentioning token", 200, '{"code":"TOKEN_INVALID","msg":"bad"}', "permanent"],
     ["200 msg mentioning expired", 200, '{"code":31001,"msg":"access token expired"}', "permanent"],

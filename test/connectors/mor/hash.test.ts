@@ -4,7 +4,7 @@ import { morHash } from "../../../src/connectors/mor/hash";
 
 const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
 
-describe("morHash (mor.md §C.3 vectors)", () => {
+describe("morHash (docs/mor.md §C.3 vectors)", () => {
   const vectors: Array<[string, string[], string, string]> = [
     ["update: subscription_id only", ["10"], "456789", "145ca5278d5edc90d4e4b69b869c461b3be6763e"],
     ["delete: subscription_id, action", ["123", "3"], "456789", "e0f93111f867ca5d424c0f0ebb6b678159086d00"],

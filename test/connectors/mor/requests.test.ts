@@ -6,7 +6,7 @@ const sha1 = (s: string) => createHash("sha1").update(s, "utf8").digest("hex");
 const common = { baseUrl: "https://billing.example.com/", username: "apiuser", secret: "456789" };
 
 describe("subscriptionUpdate", () => {
-  it("builds the seed request of mor.md §C.3 (memo sent, hash over subscription_id only)", async () => {
+  it("builds the seed request of docs/mor.md §C.3 (memo sent, hash over subscription_id only)", async () => {
     const req = await subscriptionUpdate({ ...common, subscriptionId: "10", activationEndS: 1255132800, memo: "acc_one" });
     expect(req.method).toBe("subscription_update");
     expect(req.url).toBe("https://billing.example.com/billing/api/subscription_update");

@@ -97,7 +97,7 @@ describe("classifyMorResponse", () => {
     expect(out.kind === "permanent" && out.reason).toMatch(/Subscription was not found/);
   });
 
-  // mor.md §C.5 error table: every row is permanent for update and delete.
+  // docs/mor.md §C.5 error table: every row is permanent for update and delete.
   const permanentErrors = [
     "API Requests are disabled",
     "Access Denied",

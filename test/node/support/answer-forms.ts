@@ -1,5 +1,5 @@
 /**
- * The answer forms of the gateway's callers (interface.md "Inbound routes"), as checks on a raw
+ * The answer forms of the gateway's callers (docs/contract.md "Inbound routes"), as checks on a raw
  * HTTP reply. Each returns null when the reply has the form, else what is wrong with it.
  */
 import { verifyBodySign } from "../../../tools/lib/koogallery-signer.mjs";

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/crypto/aes
- * Credential encryption (koogallery.md §2.4): wire format `iv16 + base64(AES-CBC-PKCS5(utf8))`, the
+ * Credential encryption (docs/koogallery.md §2.4): wire format `iv16 + base64(AES-CBC-PKCS5(utf8))`, the
  * key being the first bits/8 bytes of SHA1PRNG seeded with the seller Key.
  */
 import { fromBase64, toBase64, utf8 } from "../../../crypto/encoding";

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/crypto/auth-v1
- * KooGallery V1 `authToken` (koogallery.md §2.1): base64 HMAC-SHA256 over the sorted, decoded
+ * KooGallery V1 `authToken` (docs/koogallery.md §2.1): base64 HMAC-SHA256 over the sorted, decoded
  * query string, keyed with the seller Key concatenated with the request's own `timeStamp`.
  */
 import { hmacSha256 } from "../../../crypto/digest";

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/crypto/auth-v2
- * KooGallery V2 request signature (koogallery.md §2.2):
+ * KooGallery V2 request signature (docs/koogallery.md §2.2):
  * `hex(HMAC(K, K + nonce + timestamp + lowerhex(HMAC(K, payload))))`, plus the timestamp rules.
  */
 import { hmacSha256 } from "../../../crypto/digest";

@@ -1,6 +1,6 @@
 /**
  * @module marketplaces/koogallery/crypto/body-sign
- * The `Body-Sign` response header (koogallery.md §2.3): base64 HMAC-SHA256 keyed with the seller
+ * The `Body-Sign` response header (docs/koogallery.md §2.3): base64 HMAC-SHA256 keyed with the seller
  * Key alone (not Key + timeStamp) over exactly the bytes sent.
  */
 import { hmacSha256 } from "../../../crypto/digest";

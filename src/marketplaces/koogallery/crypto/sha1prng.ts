@@ -2,7 +2,7 @@
  * @module marketplaces/koogallery/crypto/sha1prng
  * Deterministic output of Sun's `SecureRandom.getInstance("SHA1PRNG")` after a single
  * `setSeed(seed)` on a fresh instance — the idiom Huawei uses to turn the seller Key into an AES
- * key (koogallery.md §2.4).
+ * key (docs/koogallery.md §2.4).
  */
 import { sha1 } from "../../../crypto/digest";
 

@@ -1,6 +1,6 @@
 /**
  * @module test/marketplaces/koogallery/crypto/vectors
- * Test vectors copied verbatim from koogallery.md §2.5.
+ * Test vectors copied verbatim from docs/koogallery.md §2.5.
  */
 export const K = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 
