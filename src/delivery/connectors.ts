@@ -9,7 +9,7 @@ import type { DeliveryOutlook } from "../instance/instance-object";
 import { ConfigError, retryDelayScale, type ConnectorName } from "../config";
 import { deliverToKooDrive } from "../connectors/koodrive/client";
 import { deliverToMor } from "../connectors/mor/client";
-import { deliverToVendor } from "../connectors/vendor/client";
+import { deliverToVendor } from "../connectors/vendor-webhook/client";
 import type { DeliveryMessage } from "./message";
 import type { AttemptOutcome } from "./outcome";
 import { connectorReacts, missingRefs, REFS_GRACE_MS } from "./plan";

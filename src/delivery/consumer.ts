@@ -16,7 +16,7 @@ import { runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
 import { retryDelayScale } from "../config";
-import { VendorProvisionReply } from "../connectors/vendor/response";
+import { VendorProvisionReply } from "../connectors/vendor-webhook/response";
 import { boundReply } from "../instance/refs-limits";
 import { MAX_REASON_CHARS } from "./message-size";
 import { excerpt } from "./outcome";

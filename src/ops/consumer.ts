@@ -9,7 +9,7 @@ import type { Bindings } from "../bindings";
 import { ConfigError, opsConfig } from "../config";
 import { attemptFetch } from "../connectors/http";
 import { fromHttpError } from "../connectors/outcome-from-http";
-import { webhookHeaders } from "../connectors/vendor/standard-webhooks";
+import { webhookHeaders } from "../connectors/vendor-webhook/standard-webhooks";
 import { classifyHttpStatus, excerpt, parseRetryAfter, type AttemptOutcome } from "../delivery/outcome";
 import { nextRetryDelay } from "../delivery/retry-policy";
 import type { OpsMessage } from "./message";

@@ -13,7 +13,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { appAuthorization } from "../../src/connectors/koodrive/app-signature";
 import { morHash } from "../../src/connectors/mor/hash";
-import { signWebhook } from "../../src/connectors/vendor/standard-webhooks";
+import { signWebhook } from "../../src/connectors/vendor-webhook/standard-webhooks";
 import { computeAuthToken, verifyAuthToken } from "../../src/marketplaces/koogallery/crypto/auth-v1";
 import { computeV2Signature, verifyV2Signature } from "../../src/marketplaces/koogallery/crypto/auth-v2";
 import { bodySignHeader } from "../../src/marketplaces/koogallery/crypto/body-sign";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyVendorResponse, VendorProvisionReply } from "../../../src/connectors/vendor/response";
+import { classifyVendorResponse, VendorProvisionReply } from "../../../src/connectors/vendor-webhook/response";
 
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 

@@ -1,5 +1,5 @@
 /**
- * @module connectors/vendor/standard-webhooks
+ * @module connectors/vendor-webhook/standard-webhooks
  * Signing side of Standard Webhooks (https://www.standardwebhooks.com/, spec "Signature scheme"):
  * `v1,` + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)), where the key is the base64 part of
  * a `whsec_` secret. Only the signer lives here; vendors verify with any Standard Webhooks library.

@@ -1,6 +1,6 @@
 import { createHmac } from "../support/node-crypto";
 import { describe, expect, it } from "vitest";
-import { signWebhook, webhookHeaders } from "../../../src/connectors/vendor/standard-webhooks";
+import { signWebhook, webhookHeaders } from "../../../src/connectors/vendor-webhook/standard-webhooks";
 
 // Example from the Standard Webhooks specification / reference libraries.
 const SPEC = {

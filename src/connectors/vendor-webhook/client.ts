@@ -1,5 +1,5 @@
 /**
- * @module connectors/vendor/client
+ * @module connectors/vendor-webhook/client
  * Delivers a canonical event to the vendor's webhook, signed per Standard Webhooks. The
  * delivery id is the `webhook-id`, so the vendor can deduplicate retries and replays.
  */

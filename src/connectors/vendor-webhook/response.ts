@@ -1,5 +1,5 @@
 /**
- * @module connectors/vendor/response
+ * @module connectors/vendor-webhook/response
  * Classifies the vendor webhook endpoint's answer. Any 2xx is delivered; a 2xx JSON body may carry
  * instance refs and app info (docs/contract.md "Outbound connectors"), which is returned as `data` when
  * it has the expected shape. A body of another shape is ignored: the vendor accepted the event, and
