@@ -171,8 +171,8 @@ export const RefsUpdateRequest = z
       .strictObject({
         frontEndUrl: z.url({ protocol: /^https?$/ }).optional(),
         adminUrl: z.url({ protocol: /^https?$/ }).optional(),
-        userName: z.string().max(256).optional(),
-        password: z.string().max(256).optional().meta({ description: "Stored for KooGallery queryInstance; never shown back." }),
+        userName: z.string().max(128).optional(),
+        password: z.string().max(128).optional().meta({ description: "Stored for KooGallery queryInstance; never shown back." }),
         memo: z.string().max(1024).optional(),
       })
       .optional()

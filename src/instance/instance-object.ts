@@ -376,7 +376,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     return next;
   }
 
-  /** Records one delivery attempt reported by the queue consumer. Idempotent per attempt. */
+  /**
+   * Records one delivery attempt reported by the queue consumer. Idempotent per attempt: a consumer
+   * whose first report got through but whose answer did not may report the same attempt again (same
+   * start time and outcome), and that changes nothing.
+   */
   async recordAttempt(report: AttemptReport): Promise<DeliveryRecord | null> {
     const delivery = this.#hasSchema ? getDelivery(this.#sql, report.deliveryId) : null;
     if (!delivery) return null;
@@ -384,6 +388,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     // the next one of its connector may be on its way. Only news of a success is still recorded
     // (the partner has the effect, whatever the object had concluded).
     if (isSettled(delivery.status) && (report.result !== "delivered" || delivery.status === "delivered")) return delivery;
+    const last = delivery.attemptLog[delivery.attemptLog.length - 1];
+    if (last && last.at === report.attempt.at && last.outcome === report.attempt.outcome) return delivery;
     const now = Date.now();
     let promoted: string | null = null;
     const current = readInstance(this.#sql);

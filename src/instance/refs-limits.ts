@@ -10,7 +10,7 @@
  *   instance: partner ids are short, and the contract names three refs. That is at most about
  *   5.5 KB of refs, 11 KB of a message.
  * - app info as KooGallery shows it to the buyer (docs/koogallery.md §3.1): `frontEndUrl` and
- *   `adminUrl` http(s) URLs of at most 512 characters, `userName` and `password` of at most 256
+ *   `adminUrl` http(s) URLs of at most 512 characters, `userName` and `password` of at most 128 (KooGallery's limit; V1 encrypts them, see koogallery/crypto/aes.ts)
  *   (the admin API's limit), `memo` of at most 1024.
  * What exceeds a cap is not stored; the delivery's reason names it, so an operator can set it
  * through the admin API.
@@ -21,7 +21,7 @@ export const REF_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_REF_CHARS = 256;
 export const MAX_REFS = 16;
 
-export const APP_INFO_LIMITS = Object.freeze({ frontEndUrl: 512, adminUrl: 512, userName: 256, password: 256, memo: 1024 });
+export const APP_INFO_LIMITS = Object.freeze({ frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 });
 const URL_FIELDS = new Set(["frontEndUrl", "adminUrl"]);
 
 export interface ProvisionReply {

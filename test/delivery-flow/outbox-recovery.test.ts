@@ -96,3 +96,17 @@ describe("outbox recovery", () => {
     expect(record.reason).toBe("dead-lettered by an operator test");
   });
 });
+
+describe("attempt reports", () => {
+  it("the same attempt reported twice (a report whose answer was lost) is recorded once", async () => {
+    const { key, instanceId, orderId } = await provisioned();
+    await setQueue(key, "lose");
+    expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
+    const mor = (await pendingMessages(key)).find((m) => m.connector === "mor")!;
+    const attempt = { at: new Date().toISOString(), outcome: "transient", durationMs: 5, excerpt: "503", nextRetryS: 30 };
+    for (let i = 0; i < 2; i++) await stubFor(key).recordAttempt({ deliveryId: mor.deliveryId, result: "retrying", attempt, reason: "HTTP 503" });
+    const record = (await details(key))!.deliveries.find((x) => x.deliveryId === mor.deliveryId)!;
+    expect(record.attempts).toBe(1);
+    expect(record.attemptLog).toHaveLength(1);
+  });
+});

@@ -8,7 +8,7 @@
 import type { KooGalleryConfig } from "../../config";
 import type { InstanceRecord, JsonObject } from "../../lifecycle/types";
 import type { Generation } from "./commands";
-import { encryptCredential } from "./crypto/aes";
+import { CredentialTooLong, encryptCredential } from "./crypto/aes";
 import { KooGalleryFault, RESULT } from "./result-codes";
 
 const ENCRYPT_TYPE_AES256 = "1";
@@ -32,13 +32,21 @@ export async function appInfoFor(
   const password = text(stored.password);
   const memo = text(stored.memo);
   let encrypted = false;
-  if (userName) {
-    appInfo.userName = generation === "v1" ? await encryptCredential(config.accessKey, userName) : userName;
-    encrypted = generation === "v1";
-  }
-  if (password) {
-    appInfo.password = generation === "v1" ? await encryptCredential(config.accessKey, password) : password;
-    encrypted = generation === "v1";
+  for (const [name, value] of [["userName", userName], ["password", password]] as const) {
+    if (!value) continue;
+    if (generation !== "v1") {
+      appInfo[name] = value;
+      continue;
+    }
+    try {
+      appInfo[name] = await encryptCredential(config.accessKey, value);
+      encrypted = true;
+    } catch (err) {
+      if (!(err instanceof CredentialTooLong)) throw err;
+      // KooGallery refuses an answer with a credential over 128 characters: leave it out, and say
+      // so to the operator (the vendor must shorten it), never the value.
+      console.warn({ msg: "V1 credential left out of queryInstance: too long to encrypt within 128 characters", instance: instance.key, field: name, bytes: err.bytes });
+    }
   }
   if (memo) appInfo.memo = memo;
   return encrypted ? { appInfo, encryptType: ENCRYPT_TYPE_AES256 } : { appInfo };

@@ -82,3 +82,23 @@ describe("appInfoFor: no front-end URL anywhere", () => {
     expect((failure as KooGalleryFault).message).toBe("configuration KOOGALLERY_FRONTEND_URL is not set and the vendor supplied no frontEndUrl");
   });
 });
+
+describe("appInfoFor: KooGallery's 128-character limit on encrypted credentials", () => {
+  it("a 79-byte password is encrypted within 128 characters; an 80-byte one is left out, the userName kept", async () => {
+    const fits = "p".repeat(79);
+    const ok = await appInfoFor(instance({ userName: "admin", password: fits }), config(DEFAULT_URL), "v1");
+    expect(String(ok.appInfo.password).length).toBeLessThanOrEqual(128);
+    expect((await decryptCredential(KEY, String(ok.appInfo.password)))?.plaintext).toBe(fits);
+
+    const tooLong = await appInfoFor(instance({ userName: "admin", password: "p".repeat(80) }), config(DEFAULT_URL), "v1");
+    expect(tooLong.appInfo.password).toBeUndefined();
+    expect((await decryptCredential(KEY, String(tooLong.appInfo.userName)))?.plaintext).toBe("admin");
+    expect(tooLong.encryptType).toBe("1");
+  });
+
+  it("counts bytes, not characters: 40 two-byte characters are 80 bytes", async () => {
+    const answer = await appInfoFor(instance({ userName: "é".repeat(40) }), config(DEFAULT_URL), "v1");
+    expect(answer.appInfo.userName).toBeUndefined();
+    expect(answer.encryptType).toBeUndefined();
+  });
+});

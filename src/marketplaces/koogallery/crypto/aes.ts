@@ -55,15 +55,26 @@ function randomIv(): string {
   return iv;
 }
 
+/** A credential too long to fit KooGallery's 128 characters once encrypted. */
+export class CredentialTooLong extends RangeError {
+  constructor(readonly bytes: number) {
+    super(`credential of ${bytes} bytes is over ${MAX_CREDENTIAL_PLAINTEXT_BYTES}: encrypted it would exceed KooGallery's 128 characters`);
+    this.name = "CredentialTooLong";
+  }
+}
+
 /**
- * Encrypts a credential for a V1 response. The caller enforces MAX_CREDENTIAL_PLAINTEXT_BYTES
- * where the length limit applies. `iv`, when given, must be 16 printable ASCII characters.
+ * Encrypts a credential for a V1 response, refusing one whose encrypted form would break
+ * KooGallery's 128-character limit (CredentialTooLong). `iv`, when given, must be 16 printable
+ * ASCII characters.
  */
 export async function encryptCredential(
   accessKey: string,
   plaintext: string,
   opts: { bits?: AesBits; iv?: string } = {},
 ): Promise<string> {
+  const bytes = utf8(plaintext).byteLength;
+  if (bytes > MAX_CREDENTIAL_PLAINTEXT_BYTES) throw new CredentialTooLong(bytes);
   const iv = opts.iv ?? randomIv();
   if (!PRINTABLE_IV.test(iv)) throw new Error("iv must be 16 printable ASCII characters");
   const key = await aesKey(accessKey, opts.bits ?? DEFAULT_BITS);
