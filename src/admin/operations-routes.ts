@@ -32,6 +32,7 @@ import {
 } from "./operations-schemas";
 import { maskSecretsInText } from "./present";
 import type { AdminRequest } from "./routes";
+import { instanceObject } from "../instance/stub";
 
 const RECENT_MS = 24 * 3_600_000;
 const REBUILD_CONCURRENCY = 6;
@@ -150,7 +151,7 @@ export async function rebuildIndex({ body, env }: AdminRequest): Promise<Respons
   for (let i = 0; i < unique.length; i += REBUILD_CONCURRENCY) {
     await Promise.all(unique.slice(i, i + REBUILD_CONCURRENCY).map(async (key) => {
       try {
-        const details = (await env.INSTANCES.get(env.INSTANCES.idFromName(key)).details(REBUILD_EVENTS)) as InstanceDetails | null;
+        const details = (await instanceObject(env, key).details(REBUILD_EVENTS)) as InstanceDetails | null;
         if (!details) return void out.missing.push(key);
         const types = new Map(details.events.map((e) => [e.seq, e.type]));
         // No `countAs`: the figures count attempts when they happen, a rebuild does not count them again.

@@ -17,6 +17,7 @@ import { deadLetterOwner, listDeadLetters, unindexDeadLetter } from "../delivery
 import type { InstanceDetails, ReplayResult } from "../instance/instance-object";
 import type { DeliveryRecord } from "../instance/records";
 import type { BulkReplayResponseT } from "./schemas";
+import { instanceObject } from "../instance/stub";
 
 /** Index pages one window replay reads at most, so one call stays bounded; `cursor` continues. */
 export const MAX_SCAN_PAGES = 10;
@@ -37,10 +38,9 @@ export type ReplayOutcome =
 
 type Failed = { kind: "failed" };
 
-const instance = (env: Bindings, key: string) => env.INSTANCES.get(env.INSTANCES.idFromName(key));
 
 export async function instanceDetails(env: Bindings, key: string, limit: number): Promise<InstanceDetails | null> {
-  return (await instance(env, key).details(limit)) as InstanceDetails | null;
+  return (await instanceObject(env, key).details(limit)) as InstanceDetails | null;
 }
 
 /**
@@ -67,7 +67,7 @@ async function settleIndex(env: Bindings, instanceKey: string, deliveryId: strin
 
 /** Asks the owning object to re-queue one delivery. */
 async function replayAt(env: Bindings, instanceKey: string, deliveryId: string, indexed: boolean, opts: ReplayOptions): Promise<ReplayOutcome> {
-  const result = (await instance(env, instanceKey).replay(deliveryId, opts)) as ReplayResult;
+  const result = (await instanceObject(env, instanceKey).replay(deliveryId, opts)) as ReplayResult;
   return settleIndex(env, instanceKey, deliveryId, result, indexed);
 }
 
@@ -76,7 +76,7 @@ async function replayAt(env: Bindings, instanceKey: string, deliveryId: string, 
  * ones go out first and the later ones line up behind them instead of overtaking them.
  */
 async function replayManyAt(env: Bindings, instanceKey: string, deliveryIds: string[], indexed: boolean, opts: ReplayOptions): Promise<Map<string, ReplayOutcome>> {
-  const results = (await instance(env, instanceKey).replayMany(deliveryIds, opts)) as Array<ReplayResult & { deliveryId: string }>;
+  const results = (await instanceObject(env, instanceKey).replayMany(deliveryIds, opts)) as Array<ReplayResult & { deliveryId: string }>;
   const outcomes = new Map<string, ReplayOutcome>();
   for (const r of results) outcomes.set(r.deliveryId, await settleIndex(env, instanceKey, r.deliveryId, r, indexed));
   return outcomes;

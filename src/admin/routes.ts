@@ -28,6 +28,7 @@ import {
   ReplayQuery,
   ReplayResponse,
 } from "./schemas";
+import { instanceObject } from "../instance/stub";
 
 export interface AdminRequest {
   request: Request;
@@ -58,7 +59,7 @@ export async function putInstanceRefs({ params, env, body: raw }: AdminRequest):
   const { key } = validate(InstancePath, params, "path");
   const body = validate(RefsUpdateRequest, readJson(raw), "body");
   const personal = forwardPersonalData(env);
-  const stub = env.INSTANCES.get(env.INSTANCES.idFromName(key));
+  const stub = instanceObject(env, key);
   const updated = (await stub.mergeRefs(body.refs, body.appInfo)) as InstanceRecord | null;
   if (!updated) throw noInstance(key);
   return send(InstanceResponse, { instance: presentInstance(updated, personal), personalData: personal ? "included" : "withheld" });

@@ -13,6 +13,7 @@ import { deliverToVendor } from "../connectors/vendor-webhook/client";
 import type { DeliveryMessage } from "./message";
 import type { AttemptOutcome } from "./outcome";
 import { connectorReacts, missingRefs, REFS_GRACE_MS } from "./plan";
+import { instanceObject } from "../instance/stub";
 
 const CLIENTS: Record<ConnectorName, (m: DeliveryMessage, env: Bindings, attempt: number) => Promise<AttemptOutcome>> = {
   vendor: deliverToVendor,
@@ -37,7 +38,7 @@ export async function runDelivery(message: DeliveryMessage, env: Bindings, attem
   let deliverable = message;
   if (missingRefs(connector, message.refs).length > 0) {
     // The message carries the refs of when it was queued; the instance may have them by now.
-    const view = outlook !== undefined ? outlook : await env.INSTANCES.get(env.INSTANCES.idFromName(message.instanceKey)).deliveryOutlook(message.deliveryId);
+    const view = outlook !== undefined ? outlook : await instanceObject(env, message.instanceKey).deliveryOutlook(message.deliveryId);
     deliverable = { ...message, refs: { ...message.refs, ...(view?.refs ?? {}) } };
     const missing = missingRefs(connector, deliverable.refs);
     if (missing.length > 0) {

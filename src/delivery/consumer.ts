@@ -23,6 +23,7 @@ import { excerpt } from "./outcome";
 import { admission, noteRateVerdict, park, pausedAfterFailure, rateWait } from "../gate/admission";
 import type { DeliveryRecord } from "../instance/records";
 import { DeliveryJournal } from "../projection/journal";
+import { instanceObject } from "../instance/stub";
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
 const INTERNAL_RETRY_S = 30;
@@ -38,7 +39,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
   let scale = 1;
   try {
     scale = retryDelayScale(env);
-    const instance = env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey));
+    const instance = instanceObject(env, delivery.instanceKey);
     const waitMs = rateWait(env, delivery.connector);
     if (waitMs > 0) return await overRate(message, env, waitMs);
     const gate = await admission(env, delivery);

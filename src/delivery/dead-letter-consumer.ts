@@ -14,6 +14,7 @@ import { isOpsMessage } from "../ops/message";
 import { opsOutbox } from "../ops/relay";
 import { project } from "../projection/project";
 import { deliveryProjection } from "../projection/types";
+import { instanceObject } from "../instance/stub";
 
 export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>, env: Bindings): Promise<void> {
   await Promise.all(
@@ -26,7 +27,7 @@ export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>,
           return;
         }
         const reason = dead.reason ?? "queue delivery retries exhausted";
-        const instance = env.INSTANCES.get(env.INSTANCES.idFromName(dead.instanceKey));
+        const instance = instanceObject(env, dead.instanceKey);
         const delivery = (await instance.markDead(dead.deliveryId, reason)) as DeliveryRecord | null;
         if (delivery && delivery.status !== "dead") {
           // Delivered after all (a late duplicate died): nothing to list.

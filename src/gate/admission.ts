@@ -16,6 +16,7 @@ import { isPartnerFailure, NOT_PAUSED_CACHE_MS } from "./breaker";
 import type { Admission, GateOutcome } from "./connector-gate";
 import { connectorRateLimits } from "../config";
 import { fullBucket, takeToken, throttled, type Bucket } from "./rate-limit";
+import { instanceObject } from "../instance/stub";
 
 const admitted = new Map<ConnectorName, { until: number; tracking: boolean }>();
 
@@ -78,7 +79,7 @@ export async function reportSuccesses(env: Bindings, connector: ConnectorName, d
 
 /** Holds the delivery in its instance until the gate wakes it; no attempt is spent. */
 export async function park(env: Bindings, delivery: DeliveryMessage): Promise<void> {
-  await env.INSTANCES.get(env.INSTANCES.idFromName(delivery.instanceKey)).park(delivery.deliveryId);
+  await instanceObject(env, delivery.instanceKey).park(delivery.deliveryId);
 }
 
 /** This isolate's token buckets (gate/rate-limit.ts explains why per isolate). */

@@ -36,6 +36,7 @@ import {
   writeState,
   type GateState,
 } from "./gate-store";
+import { instanceObject } from "../instance/stub";
 
 /** Instances woken per alarm run after a resume, and how many at a time. */
 export const DRAIN_BATCH = 50;
@@ -331,7 +332,7 @@ export class ConnectorGate extends DurableObject<Bindings> {
   }
 
   #instance(key: string) {
-    return this.env.INSTANCES.get(this.env.INSTANCES.idFromName(key));
+    return instanceObject(this.env, key);
   }
 
   /** The object's own name, kept for alarms (an alarm is not told which name it runs under). */

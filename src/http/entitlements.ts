@@ -14,6 +14,7 @@ import { presentedToken } from "../admin/auth";
 import { timingSafeEqual } from "../crypto/timing-safe";
 import type { Entitlement } from "../instance/instance-object";
 import { jsonError } from "./json-error";
+import { instanceObject } from "../instance/stub";
 
 export const ENTITLEMENT_MAX_AGE_S = 5;
 const CLIENT_CACHE = `private, max-age=${ENTITLEMENT_MAX_AGE_S}`;
@@ -45,7 +46,7 @@ export async function handleEntitlement(request: Request, env: Bindings, ctx: Ex
   const hit = await cache?.match(cacheKey).catch(() => undefined);
   if (hit) return withClientCache(new Response(hit.body, hit));
 
-  const entitlement = (await env.INSTANCES.get(env.INSTANCES.idFromName(key)).entitlement()) as Entitlement | null;
+  const entitlement = (await instanceObject(env, key).entitlement()) as Entitlement | null;
   if (!entitlement) return notFound();
   // The edge copy must be storable (the Cache API refuses `private`); the client's copy is private.
   if (cache) ctx.waitUntil(cache.put(cacheKey, Response.json(entitlement, { headers: { "Cache-Control": `max-age=${ENTITLEMENT_MAX_AGE_S}` } })).catch(() => undefined));

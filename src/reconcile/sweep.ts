@@ -12,6 +12,7 @@ import { parseSubscriptions, subscriptionsGetRequest, type MorSubscription } fro
 import type { ReconcileCheck, ReconcileRecord } from "../instance/instance-object";
 import { operationsIndex } from "../projection/project";
 import { compareMor } from "./compare";
+import { instanceObject } from "../instance/stub";
 
 /** Instances checked per run; the cursor in the operations index resumes the walk in the next run. */
 export const RECONCILE_BATCH = 100;
@@ -66,7 +67,7 @@ export async function runSweep(env: Bindings, limit = RECONCILE_BATCH): Promise<
 
 async function checkOne(env: Bindings, key: string, byId: Map<string, MorSubscription>, deleteAction: 1 | 2 | 3, repair: boolean, summary: SweepSummary): Promise<void> {
   try {
-    const stub = env.INSTANCES.get(env.INSTANCES.idFromName(key));
+    const stub = instanceObject(env, key);
     const check = (await stub.morExpectation()) as ReconcileCheck;
     if ("skip" in check) {
       summary.skipped++;

@@ -30,6 +30,7 @@ import { EVENT_PATHS, type ApEvent } from "./paths";
 import { ApFault, STATUS, taskError, type ApAnswer } from "./respond";
 import { judgeResources } from "./resources";
 import { periodOf, type BodyOf, type Period } from "./schemas";
+import { instanceObject } from "../../instance/stub";
 
 export interface ApCall {
   event: ApEvent;
@@ -48,8 +49,6 @@ export const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to b
 /** History read to anchor content-scoped keys; most instances have far fewer events. */
 const RECENT_EVENTS = 100;
 
-type Stub = ReturnType<Bindings["INSTANCES"]["get"]>;
-const stub = (env: Bindings, key: string): Stub => env.INSTANCES.get(env.INSTANCES.idFromName(key));
 
 /** A Durable Object that cannot be reached is a transient failure: ActivePlatform's operator may re-run. */
 async function reach<T>(call: () => Promise<unknown>): Promise<T> {
@@ -61,12 +60,12 @@ async function reach<T>(call: () => Promise<unknown>): Promise<T> {
   }
 }
 
-const apply = (env: Bindings, cmd: LifecycleCommand) => reach<ApplyResult>(() => stub(env, cmd.instanceKey).apply(cmd));
-const view = (env: Bindings, key: string) => reach<InstanceRecord | null>(() => stub(env, key).view());
+const apply = (env: Bindings, cmd: LifecycleCommand) => reach<ApplyResult>(() => instanceObject(env, cmd.instanceKey).apply(cmd));
+const view = (env: Bindings, key: string) => reach<InstanceRecord | null>(() => instanceObject(env, key).view());
 
 /** The instance with its recent history, or null when it was never created. */
 async function current(env: Bindings, key: string): Promise<(Current & { instance: InstanceRecord }) | null> {
-  const d = await reach<InstanceDetails | null>(() => stub(env, key).details(RECENT_EVENTS));
+  const d = await reach<InstanceDetails | null>(() => instanceObject(env, key).details(RECENT_EVENTS));
   if (!d) return null;
   return { instance: d.instance, version: d.instance.version, plan: d.instance.plan, events: d.events, complete: d.events.length < RECENT_EVENTS };
 }

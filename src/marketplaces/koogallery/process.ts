@@ -14,10 +14,10 @@ import { decryptCredential } from "./crypto/aes";
 import type { KooGalleryCall } from "./inbound";
 import { answerBody } from "./respond";
 import { KooGalleryFault, RESULT } from "./result-codes";
+import { instanceObject } from "../../instance/stub";
 
 const MAX_QUERY_IDS = 100;
 
-const instanceStub = (env: Bindings, key: string) => env.INSTANCES.get(env.INSTANCES.idFromName(key));
 
 export async function processCall(call: KooGalleryCall, env: Bindings, config: KooGalleryConfig, ctx: ExecutionContext): Promise<JsonObject> {
   if (call.activity === "queryInstance") return queryInstances(call, env, config);
@@ -33,7 +33,7 @@ export async function processCall(call: KooGalleryCall, env: Bindings, config: K
   if (call.nonce) cmd.nonce = call.nonce;
   cmd.marketTime = call.marketTime;
 
-  const result = (await instanceStub(env, cmd.instanceKey).apply(cmd)) as ApplyResult;
+  const result = (await instanceObject(env, cmd.instanceKey).apply(cmd)) as ApplyResult;
   const body = await render(result, cmd, call, config);
   if (cacheable && result.outcome === "duplicate") ctx.waitUntil(rememberAnswer(env.CACHE, cmd.eventKey, body, cmd.action === "provision"));
   return body;
@@ -58,10 +58,10 @@ async function queryInstances(call: KooGalleryCall, env: Bindings, config: KooGa
   if (ids.length === 0) throw new KooGalleryFault(RESULT.invalidParameter, "missing parameter: instanceId");
   if (ids.length > MAX_QUERY_IDS) throw new KooGalleryFault(RESULT.invalidParameter, `invalid parameter instanceId: at most ${MAX_QUERY_IDS} ids`);
   if (ids.some((id) => id.length > 64)) throw new KooGalleryFault(RESULT.invalidParameter, "invalid parameter instanceId: an id is longer than 64 characters");
-  if (call.nonce && !(await instanceStub(env, instanceKey(ids[0]!)).claimNonce(call.nonce))) {
+  if (call.nonce && !(await instanceObject(env, instanceKey(ids[0]!)).claimNonce(call.nonce))) {
     throw new KooGalleryFault(RESULT.authFailed, "nonce already used or timestamp outside the allowed window");
   }
-  const instances = (await Promise.all(ids.map((id) => instanceStub(env, instanceKey(id)).view()))) as Array<InstanceRecord | null>;
+  const instances = (await Promise.all(ids.map((id) => instanceObject(env, instanceKey(id)).view()))) as Array<InstanceRecord | null>;
   const info: JsonObject[] = [];
   let encryptType: string | undefined;
   for (const instance of instances) {
