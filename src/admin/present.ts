@@ -15,13 +15,10 @@ import type { DeliveryRecord, EventRecord } from "../instance/records";
 import { MAX_JSON_DEPTH } from "../http/json-depth";
 import { isPersonalField, maskPersonalDataInText } from "../lifecycle/personal-data";
 import type { InstanceRecord, JsonObject } from "../lifecycle/types";
+import { isSecretField } from "../lifecycle/secrets";
 import { MASKED } from "./schemas";
 
-const SECRET_NAME = /pass(word|wd)?$|secret|token|api_?key|access_?key|private_?key|signature|authorization|credential/i;
-
-export function isSecretField(name: string): boolean {
-  return SECRET_NAME.test(name);
-}
+export { isSecretField };
 
 /**
  * One walk over a stored object: credential-named fields are masked (the key stays, so an

@@ -9,6 +9,7 @@
  */
 
 import { MAX_JSON_DEPTH } from "../http/json-depth";
+import { isSecretField } from "../lifecycle/secrets";
 
 export type AttemptOutcome =
   | { kind: "delivered"; status?: number; excerpt: string; data?: unknown }
@@ -33,8 +34,7 @@ export function excerpt(text: string, max = DEFAULT_EXCERPT_CHARS): string {
 }
 
 // Login/refresh answers carry tokens and the vendor's provisioning reply may carry a password; the
-// delivery log must never hold either.
-const SENSITIVE_KEY = /password|secret|token|authorization|credential/i;
+// delivery log must never hold either (lifecycle/secrets lists the names).
 const REDACTED = "[redacted]";
 
 /** Partners' answers are untrusted: below MAX_JSON_DEPTH everything is redacted rather than walked. */
@@ -43,13 +43,13 @@ function redact(value: unknown, depth = 1): unknown {
   if (depth > MAX_JSON_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SENSITIVE_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value)) out[k] = isSecretField(k) ? REDACTED : redact(v, depth + 1);
   return out;
 }
 
 /**
  * Like {@link excerpt}, but a JSON body is re-serialised with the values of sensitive-looking keys
- * (password, secret, token, authorization, credential) replaced first. Non-JSON text is excerpted
+ * (lifecycle/secrets: password, secret, token, authorization, credential, …) replaced first. Non-JSON text is excerpted
  * as is.
  */
 export function excerptRedacted(text: string, max = DEFAULT_EXCERPT_CHARS): string {

@@ -13,6 +13,7 @@
  * synchronously, so the instance and connector objects can stage an event inside the transaction
  * that causes it.
  */
+import { maskSecretPairs } from "../lifecycle/secrets";
 
 export const OPS_EVENT_TYPES = ["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed", "instance.drift_detected", "instance.drift_repaired"] as const;
 export type OpsEventType = (typeof OPS_EVENT_TYPES)[number];
@@ -75,12 +76,11 @@ const MAX_REASON = 200;
 
 /** A reason fit to leave the gateway: short, single-line, without contact details or credentials. */
 export function opsReason(text: string): string {
-  const line = text
+  const line = maskSecretPairs(text, "[redacted]")
     .replace(/\s+/g, " ")
     .replace(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, "[redacted]")
     .replace(/\+?\d[\d -]{6,}\d/g, "[redacted]")
     .replace(/\b(Bearer)\s+\S+/gi, "$1 [redacted]")
-    .replace(/\b([A-Za-z_.-]*(?:password|secret|token|key|signature|hash)[A-Za-z_.-]*)(["']?\s*[:=]\s*["']?)[^\s&"',}]+/gi, "$1$2[redacted]")
     .trim();
   return line.length <= MAX_REASON ? line : `${line.slice(0, MAX_REASON - 1)}…`;
 }

@@ -47,7 +47,7 @@ describe("maskSecretsInText", () => {
     ['{"accessToken":"abc.def","code":"0"}', '{"accessToken":"********","code":"0"}'],
     ['{"refresh_token": "r-1", "expires_in": 3600}', '{"refresh_token": "********", "expires_in": 3600}'],
     ['{"msg":"bad \\"password\\"","password":"p\\"w"}', '{"msg":"bad \\"password\\"","password":"********"}'],
-    ["u=admin&hash=ab12&api_key=k-9&token=t1", "u=admin&hash=ab12&api_key=********&token=********"],
+    ["u=admin&hash=ab12&api_key=k-9&token=t1", "u=admin&hash=********&api_key=********&token=********"],
     ["Authorization: Bearer eyJhbGciOi.x.y failed", "Authorization: Bearer ******** failed"],
     ['{"resultCode":"000000","truncated…', '{"resultCode":"000000","truncated…'],
   ])("%s", (input, expected) => {
