@@ -17,6 +17,8 @@ export function parseExpireTime(value: string): string | null {
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  // Date.UTC reads years 0-99 as 1900-1999; the year is meant as written.
+  date.setUTCFullYear(y);
   // Date.UTC rolls 2025-02-30 over into March; a date that does not round-trip is invalid.
   if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
   return date.toISOString();
