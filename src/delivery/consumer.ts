@@ -12,7 +12,7 @@
  */
 import type { Bindings } from "../bindings";
 import type { AttemptReport, DeliveryOutlook } from "../instance/instance-object";
-import { runDelivery, type DeliveryVerdict } from "./connectors";
+import { REASON_REFS_WAIT, runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
 import { retryDelayScale } from "../config";
@@ -24,6 +24,9 @@ import { admission, noteRateVerdict, park, pausedAfterFailure, rateWait } from "
 import type { DeliveryRecord } from "../instance/records";
 import { DeliveryJournal } from "../projection/journal";
 import { instanceObject } from "../instance/stub";
+
+/** How often a delivery that waits for its refs looks again (scaled like every other wait). */
+const REFS_WAIT_POLL_S = 60;
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
 const INTERNAL_RETRY_S = 30;
@@ -68,6 +71,17 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
       journal.attempted(delivery, record, verdict.kind, gate);
       message.ack();
       log(delivery, verdict.kind, (delivery.priorAttempts ?? 0) + message.attempts, durationMs, verdict.kind === "skipped" ? verdict.reason : undefined);
+      return;
+    }
+    // Waiting for refs is not an attempt: the partner was not called, and a vendor outage that
+    // holds back the provisioning reply must not use up this delivery's retries.
+    if (verdict.kind === "transient" && verdict.reason.startsWith(REASON_REFS_WAIT)) {
+      const delayS = Math.max(1, Math.round(REFS_WAIT_POLL_S * scale));
+      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: delayS }, reason: bounded(verdict.reason), counts: false });
+      const priorAttempts = (delivery.priorAttempts ?? 0) + message.attempts - 1;
+      await env.DELIVERIES.send({ ...delivery, priorAttempts }, { contentType: "json", delaySeconds: delayS });
+      message.ack();
+      log(delivery, "waiting for refs", priorAttempts, durationMs, verdict.reason, delayS);
       return;
     }
     // The partner was paused meanwhile (this failure may have tripped the breaker): not an attempt spent.

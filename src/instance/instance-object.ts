@@ -119,6 +119,8 @@ export interface AttemptReport {
   deliveryId: string;
   result: "delivered" | "retrying" | "dead" | "skipped";
   attempt: Omit<AttemptRecord, "n">;
+  /** False for a report that is not an attempt (waiting for refs): logged, not counted. */
+  counts?: boolean;
   /** Refs and app info the vendor returned for instance.provisioned. */
   refs?: Record<string, string>;
   appInfo?: JsonObject;
@@ -421,7 +423,7 @@ export class InstanceObject extends DurableObject<Bindings> {
       // A consumer reported: the queue has the delivery, so its unreported sends start again from 0.
       this.#sql.exec(
         `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?`,
-        status, reason, delivery.attempts + 1, JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
+        status, reason, delivery.attempts + (report.counts === false ? 0 : 1), JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
       );
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
       staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status, attempts: n, reason: report.reason ?? null }, now);

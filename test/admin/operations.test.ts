@@ -36,14 +36,14 @@ describe("POST /admin/connectors/{name}/pause and /resume", () => {
   });
 
   it("without a reason, the pause says an operator paused it", async () => {
-    const answer = await call<{ connector: Connector }>("/connectors/vendor-webhook/pause", { method: "POST" });
+    const answer = await call<{ connector: Connector }>("/connectors/vendor/pause", { method: "POST" });
     expect(answer.body.connector.pause?.reason).toBe("paused by an operator");
   });
 
   it.each([
     ["an unknown connector", "/connectors/ops/pause", {}, 404, "not_found"],
-    ["a body that is not an object with a reason", "/connectors/vendor-webhook/pause", { reason: 42 }, 400, "invalid_request"],
-    ["an unknown field", "/connectors/vendor-webhook/pause", { reason: "x", until: "tomorrow" }, 400, "invalid_request"],
+    ["a body that is not an object with a reason", "/connectors/vendor/pause", { reason: 42 }, 400, "invalid_request"],
+    ["an unknown field", "/connectors/vendor/pause", { reason: "x", until: "tomorrow" }, 400, "invalid_request"],
   ] as const)("refuses %s", async (_name, path, body, status, code) => {
     const answer = await call<ErrorAnswer>(path, { method: "POST", body });
     expect(answer.status).toBe(status);
@@ -51,7 +51,7 @@ describe("POST /admin/connectors/{name}/pause and /resume", () => {
   });
 
   it("GET is not allowed", async () => {
-    const answer = await call<ErrorAnswer>("/connectors/vendor-webhook/pause");
+    const answer = await call<ErrorAnswer>("/connectors/vendor/pause");
     expect(answer.status).toBe(405);
     expect(answer.headers.get("Allow")).toBe("POST");
   });

@@ -51,7 +51,7 @@ async function settled(key: string, count: number) {
 }
 
 describe("billable operations per lifecycle event", () => {
-  it("an expiry with three connectors: 1 + 3 table rows at apply, one row update per delivery report", async () => {
+  it("an expiry with three connectors: 1 + 3 table rows at apply, two row updates per delivery (claim, report)", async () => {
     const { instanceId, orderId } = await newInstanceV1();
     const key = `koogallery:${instanceId}`;
     await settled(key, 1);
@@ -62,8 +62,8 @@ describe("billable operations per lifecycle event", () => {
     const afterDelivery = await rowChanges(key);
     // instance row + event row + 3 outbox rows; the alarm set for the provisioning is still due earlier.
     expect(afterApply - before).toBe(5);
-    // one update per delivery report.
-    expect(afterDelivery - afterApply).toBe(3);
+    // per delivery: the attempt's claim (so no second copy is attempted at once) and its report.
+    expect(afterDelivery - afterApply).toBe(6);
     console.log(JSON.stringify({ event: "instance.expired", rowsAtApply: afterApply - before, rowsAtDelivery: afterDelivery - afterApply }));
   });
 

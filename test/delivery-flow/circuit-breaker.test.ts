@@ -74,7 +74,7 @@ describe("an operator pauses a partner", () => {
   it("its deliveries wait, in order and without attempts, while other partners go on; on resume they go out in each instance's order", async () => {
     const a = await provisioned();
     const b = await provisioned();
-    const paused = await call<{ connector: { paused: boolean; pause: { by: string; reason: string } } }>("/connectors/vendor-webhook/pause", { method: "POST", body: { reason: "vendor maintenance" } });
+    const paused = await call<{ connector: { paused: boolean; pause: { by: string; reason: string } } }>("/connectors/vendor/pause", { method: "POST", body: { reason: "vendor maintenance" } });
     expect(paused.status).toBe(200);
     expect(paused.body.connector).toMatchObject({ paused: true, pause: { by: "operator", reason: "vendor maintenance" } });
     const vendorCallsAtPause = partners.of("vendor").length;
@@ -94,7 +94,7 @@ describe("an operator pauses a partner", () => {
     const listed = await call<{ connectors: Array<{ name: string; paused: boolean; parkedInstances: number }> }>("/connectors");
     expect(listed.body.connectors.find((c) => c.name === "vendor")).toMatchObject({ paused: true, parkedInstances: 2 });
 
-    const resumed = await call<{ connector: { paused: boolean } }>("/connectors/vendor-webhook/resume", { method: "POST" });
+    const resumed = await call<{ connector: { paused: boolean } }>("/connectors/vendor/resume", { method: "POST" });
     expect(resumed.body.connector.paused).toBe(false);
     for (const i of [a, b]) {
       await eventually(async () => (await vendorDeliveries(i.key)).every((d) => d.status === "delivered"));
@@ -113,7 +113,7 @@ describe("an operator pauses a partner", () => {
     // One real failed attempt, then the operator pauses the vendor.
     partners.fail("vendor", 100, 503);
     expect((await consume(renewal, 1)).delays).toEqual([5]);
-    await call("/connectors/vendor-webhook/pause", { method: "POST" });
+    await call("/connectors/vendor/pause", { method: "POST" });
     const callsAtPause = partners.of("vendor").length;
 
     // Queues hands the message over once more, at what would be its last attempt: parked, not dead.
@@ -127,7 +127,7 @@ describe("an operator pauses a partner", () => {
     // Resumed while the vendor still fails: the woken message carries the one attempt made, so
     // the next failure is the policy's second (30 s), not a first (5 s).
     const sent = await recordQueue(key);
-    await call("/connectors/vendor-webhook/resume", { method: "POST" });
+    await call("/connectors/vendor/resume", { method: "POST" });
     const woken = await eventually(async () => sent.find((m) => m.deliveryId === renewal.deliveryId));
     expect(woken.priorAttempts).toBe(1);
     expect((await consume(woken, 1)).delays).toEqual([30]);

@@ -177,8 +177,12 @@ describe("instance refs", () => {
     const { key, messages } = await expiredWithHeldDeliveries();
     const mor = messages.find((m) => m.connector === "mor")!;
     const waiting = await consumeOnce(mor, 1);
-    expect(waiting.delays).toEqual([5]);
-    expect((await deliveryRecord(key, mor.deliveryId)).attemptLog[0]!.excerpt).toBe("waiting for instance refs: mor.subscriptionId");
+    // Not an attempt: acked and queued again, nothing counted against the retry budget.
+    expect(waiting.result.explicitAcks).toEqual(["msg"]);
+    const record = await deliveryRecord(key, mor.deliveryId);
+    expect(record.attemptLog[0]!.excerpt).toBe("waiting for instance refs: mor.subscriptionId");
+    expect(record.attempts).toBe(0);
+    expect(record.status).toBe("pending");
     await stubFor(key).mergeRefs({ "mor.subscriptionId": "4242" });
     const done = await consumeOnce(mor, 2);
     expect(done.result.explicitAcks).toEqual(["msg"]);
@@ -217,9 +221,10 @@ describe("instance refs", () => {
 
     const old = { ...mor, event: { ...mor.event, occurredAt: new Date(Date.now() - 16 * 60_000).toISOString() } };
     const waiting = await consumeOnce(old, 3);
-    expect(waiting.result.retryMessages).toEqual([{ msgId: "msg" }]);
+    expect(waiting.result.explicitAcks).toEqual(["msg"]);
     const record = await deliveryRecord(key, mor.deliveryId);
     expect(record.status).toBe("pending");
+    expect(record.attempts).toBe(0);
     expect(record.attemptLog.at(-1)!.excerpt).toBe("waiting for instance refs: mor.subscriptionId");
 
     expect((await consumeOnce(provisioned, 2)).result.explicitAcks).toEqual(["msg"]);
