@@ -33,7 +33,13 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", silent: "passed-only", include: ["test/**/*.test.ts"], exclude: ["test/node/**", "test/delivery-flow/**"], testTimeout: 30_000 },
+        test: {
+          name: "workers",
+          silent: "passed-only",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**", "test/delivery-flow/**"],
+          testTimeout: 30_000,
+        },
       },
       {
         // The same Worker with every connector pointed at mock partners, which the tests install

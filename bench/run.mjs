@@ -40,7 +40,10 @@ const cfg = {
   coldInstances: intEnv("BENCH_COLD_INSTANCES", 10000),
   concurrency: Math.max(1, intEnv("BENCH_CONCURRENCY", 32)),
   warmSetup: process.env.BENCH_WARM_SETUP !== "0",
-  only: (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+  only: (process.env.BENCH_ONLY ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
   // One chunk is signed, then sent; chunks last ~chunkSeconds so V2 stamps stay well inside 60 s.
   chunkMax: Math.max(50, intEnv("BENCH_CHUNK_MAX", 2000)),
   chunkSeconds: 20,
@@ -203,7 +206,10 @@ async function main() {
         rateHint = r.rps;
         console.log(`warm-up: ${r.requests} requests, ${r.errors} errors, ${r.rps.toFixed(1)} req/s (discarded)`);
       }
-      for (const [regime, calls] of /** @type {const} */ ([["warm", warmList], ["cold", coldList]])) {
+      for (const [regime, calls] of /** @type {const} */ ([
+        ["warm", warmList],
+        ["cold", coldList],
+      ])) {
         if (!calls.length) continue;
         // A cold phase can be far slower than warm; start with a small chunk and adapt.
         const r = await runPhase({ ...common, calls, rateHint: regime === "cold" ? rateHint / 4 : rateHint });

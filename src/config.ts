@@ -111,9 +111,7 @@ export interface VendorConfig {
 export interface KooDriveConfig {
   baseUrl: string;
   userId: string;
-  auth:
-    | { mode: "token"; account: string; password: string; agentName: string; scheme: "bearer" | "raw" }
-    | { mode: "app"; appId: string; appSecret: string };
+  auth: { mode: "token"; account: string; password: string; agentName: string; scheme: "bearer" | "raw" } | { mode: "app"; appId: string; appSecret: string };
 }
 
 export interface MorConfig {
@@ -167,7 +165,12 @@ export function morConfig(env: Bindings): MorConfig {
     baseUrl: partnerUrl(env, "MOR_BASE_URL"),
     username: required(env, "MOR_USERNAME"),
     secret: required(env, "MOR_API_SECRET"),
-    deleteAction: parsed(env, "MOR_DELETE_ACTION", z.enum(["1", "2", "3"]).transform((v) => Number(v) as 1 | 2 | 3), "1"),
+    deleteAction: parsed(
+      env,
+      "MOR_DELETE_ACTION",
+      z.enum(["1", "2", "3"]).transform((v) => Number(v) as 1 | 2 | 3),
+      "1",
+    ),
   };
 }
 
@@ -212,7 +215,10 @@ export function connectorRateLimits(env: Bindings): Record<ConnectorName, number
   const out = { ...DEFAULT_RATE_LIMITS };
   const raw = trimmed(env.CONNECTOR_RATE_LIMITS);
   if (!raw) return out;
-  for (const part of raw.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z]+)\s*=\s*(\d+(?:\.\d+)?)$/.exec(part);
     if (!m || !(CONNECTORS as readonly string[]).includes(m[1]!)) {
       throw new ConfigError("CONNECTOR_RATE_LIMITS", `is malformed: expected name=requests-per-second for ${CONNECTORS.join(", ")}, separated by commas`);

@@ -86,7 +86,11 @@ describe("activePlatformConfig", () => {
   const rows: Array<[string, Record<string, string | undefined>, { allowedApGuids: string[] } | string]> = [
     ["no allow-list means any (control)", { ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "" }, { allowedApGuids: [] }],
     ["a comma list, trimmed, empties dropped", { ACTIVEPLATFORM_ALLOWED_AP_GUIDS: " g-1 , g-2,,g-3 ," }, { allowedApGuids: ["g-1", "g-2", "g-3"] }],
-    ["a path secret of 16 characters is enough", { ACTIVEPLATFORM_PATH_SECRET: "0123456789abcdef", ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "" }, { allowedApGuids: [] }],
+    [
+      "a path secret of 16 characters is enough",
+      { ACTIVEPLATFORM_PATH_SECRET: "0123456789abcdef", ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "" },
+      { allowedApGuids: [] },
+    ],
     ["a path secret of 15 characters is too short", { ACTIVEPLATFORM_PATH_SECRET: "0123456789abcde" }, "configuration ACTIVEPLATFORM_PATH_SECRET is too short"],
     ["no path secret", { ACTIVEPLATFORM_PATH_SECRET: "" }, "configuration ACTIVEPLATFORM_PATH_SECRET is not set"],
   ];
@@ -100,8 +104,16 @@ describe("activePlatformConfig", () => {
 describe("enabledConnectors", () => {
   const rows: Array<[string, Record<string, string | undefined>, string[]]> = [
     ["none without base URLs (control)", { VENDOR_WEBHOOK_URL: "", KOODRIVE_BASE_URL: "", MOR_BASE_URL: "" }, []],
-    ["each one whose URL is set, in a fixed order", { MOR_BASE_URL: "https://mor.test", VENDOR_WEBHOOK_URL: "https://v.test", KOODRIVE_BASE_URL: "" }, ["vendor", "mor"]],
-    ["all three", { VENDOR_WEBHOOK_URL: "https://v.test", KOODRIVE_BASE_URL: "https://k.test", MOR_BASE_URL: "https://mor.test" }, ["vendor", "koodrive", "mor"]],
+    [
+      "each one whose URL is set, in a fixed order",
+      { MOR_BASE_URL: "https://mor.test", VENDOR_WEBHOOK_URL: "https://v.test", KOODRIVE_BASE_URL: "" },
+      ["vendor", "mor"],
+    ],
+    [
+      "all three",
+      { VENDOR_WEBHOOK_URL: "https://v.test", KOODRIVE_BASE_URL: "https://k.test", MOR_BASE_URL: "https://mor.test" },
+      ["vendor", "koodrive", "mor"],
+    ],
     ["a blank URL disables", { VENDOR_WEBHOOK_URL: "  ", KOODRIVE_BASE_URL: undefined, MOR_BASE_URL: "" }, []],
     // A malformed URL still enables the connector, so /healthz reports it instead of hiding it.
     ["a malformed URL still enables", { VENDOR_WEBHOOK_URL: "not a url", KOODRIVE_BASE_URL: "", MOR_BASE_URL: "" }, ["vendor"]],
@@ -116,16 +128,33 @@ describe("connector settings", () => {
   const VENDOR = { VENDOR_WEBHOOK_URL: "https://v.test/hooks", VENDOR_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" };
   const MOR = { MOR_BASE_URL: "https://mor.test", MOR_USERNAME: "admin", MOR_API_SECRET: "s" };
   const KOODRIVE = {
-    KOODRIVE_BASE_URL: "https://k.test", KOODRIVE_USER_ID: "1505", KOODRIVE_AUTH_MODE: "", KOODRIVE_ACCOUNT: "a",
-    KOODRIVE_PASSWORD: "p", KOODRIVE_AGENT_NAME: "n", KOODRIVE_TOKEN_SCHEME: "",
+    KOODRIVE_BASE_URL: "https://k.test",
+    KOODRIVE_USER_ID: "1505",
+    KOODRIVE_AUTH_MODE: "",
+    KOODRIVE_ACCOUNT: "a",
+    KOODRIVE_PASSWORD: "p",
+    KOODRIVE_AGENT_NAME: "n",
+    KOODRIVE_TOKEN_SCHEME: "",
   };
 
   const rows: Array<[string, () => unknown, unknown]> = [
     ["vendor (control)", () => vendorConfig(withVars(VENDOR)), { url: "https://v.test/hooks", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }],
-    ["vendor secret without whsec_", () => vendorConfig(withVars({ ...VENDOR, VENDOR_WEBHOOK_SECRET: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })), "configuration VENDOR_WEBHOOK_SECRET must be whsec_ followed by base64"],
-    ["vendor secret with base64url characters", () => vendorConfig(withVars({ ...VENDOR, VENDOR_WEBHOOK_SECRET: "whsec_ab-_" })), "configuration VENDOR_WEBHOOK_SECRET must be whsec_ followed by base64"],
+    [
+      "vendor secret without whsec_",
+      () => vendorConfig(withVars({ ...VENDOR, VENDOR_WEBHOOK_SECRET: "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" })),
+      "configuration VENDOR_WEBHOOK_SECRET must be whsec_ followed by base64",
+    ],
+    [
+      "vendor secret with base64url characters",
+      () => vendorConfig(withVars({ ...VENDOR, VENDOR_WEBHOOK_SECRET: "whsec_ab-_" })),
+      "configuration VENDOR_WEBHOOK_SECRET must be whsec_ followed by base64",
+    ],
     ["vendor URL not http(s)", () => vendorConfig(withVars({ ...VENDOR, VENDOR_WEBHOOK_URL: "mailto:x@y.test" })), "configuration VENDOR_WEBHOOK_URL must"],
-    ["MOR delete action defaults to 1", () => morConfig(withVars({ ...MOR, MOR_DELETE_ACTION: "" })), { baseUrl: "https://mor.test", username: "admin", secret: "s", deleteAction: 1 }],
+    [
+      "MOR delete action defaults to 1",
+      () => morConfig(withVars({ ...MOR, MOR_DELETE_ACTION: "" })),
+      { baseUrl: "https://mor.test", username: "admin", secret: "s", deleteAction: 1 },
+    ],
     ["MOR delete action 3", () => morConfig(withVars({ ...MOR, MOR_DELETE_ACTION: "3" })).deleteAction, 3],
     ["MOR delete action 4", () => morConfig(withVars({ ...MOR, MOR_DELETE_ACTION: "4" })), "configuration MOR_DELETE_ACTION is malformed"],
     ["MOR without its secret", () => morConfig(withVars({ ...MOR, MOR_API_SECRET: "" })), "configuration MOR_API_SECRET is not set"],
@@ -139,9 +168,17 @@ describe("connector settings", () => {
       () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_AUTH_MODE: "app", KOODRIVE_ACCOUNT: "", KOODRIVE_APP_ID: "id", KOODRIVE_APP_SECRET: "sec" })),
       { baseUrl: "https://k.test", userId: "1505", auth: { mode: "app", appId: "id", appSecret: "sec" } },
     ],
-    ["KooDrive app mode without a secret", () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_AUTH_MODE: "app", KOODRIVE_APP_ID: "id", KOODRIVE_APP_SECRET: "" })), "configuration KOODRIVE_APP_SECRET is not set"],
+    [
+      "KooDrive app mode without a secret",
+      () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_AUTH_MODE: "app", KOODRIVE_APP_ID: "id", KOODRIVE_APP_SECRET: "" })),
+      "configuration KOODRIVE_APP_SECRET is not set",
+    ],
     ["KooDrive unknown mode", () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_AUTH_MODE: "oauth" })), "configuration KOODRIVE_AUTH_MODE is malformed"],
-    ["KooDrive unknown token scheme", () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_TOKEN_SCHEME: "basic" })), "configuration KOODRIVE_TOKEN_SCHEME is malformed"],
+    [
+      "KooDrive unknown token scheme",
+      () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_TOKEN_SCHEME: "basic" })),
+      "configuration KOODRIVE_TOKEN_SCHEME is malformed",
+    ],
     ["KooDrive without a user id", () => kooDriveConfig(withVars({ ...KOODRIVE, KOODRIVE_USER_ID: "" })), "configuration KOODRIVE_USER_ID is not set"],
   ];
 
@@ -155,9 +192,12 @@ describe("configProblems", () => {
   it("checks only enabled connectors, and names settings, never values", () => {
     const problems = configProblems(
       withVars({
-        VENDOR_WEBHOOK_URL: "", VENDOR_WEBHOOK_SECRET: "",
+        VENDOR_WEBHOOK_URL: "",
+        VENDOR_WEBHOOK_SECRET: "",
         KOODRIVE_BASE_URL: "",
-        MOR_BASE_URL: "https://mor.test", MOR_USERNAME: "", MOR_API_SECRET: "top-secret-value",
+        MOR_BASE_URL: "https://mor.test",
+        MOR_USERNAME: "",
+        MOR_API_SECRET: "top-secret-value",
         FORWARD_PERSONAL_DATA: "maybe",
       }),
     );

@@ -106,7 +106,7 @@ export async function runPhase(o) {
   let chunks = 0;
   /** @type {number | null} */
   let cpuMs = 0;
-  for (let done = 0; done < o.calls.length; ) {
+  for (let done = 0; done < o.calls.length;) {
     const size = Math.max(50, Math.min(o.chunkMax, Math.floor(rate * o.chunkSeconds), o.calls.length - done));
     const requests = o.calls.slice(done, done + size).map(o.sign);
     const cpuBefore = workerdCpuMs();

@@ -14,9 +14,7 @@ export class EventLog extends DurableObject {
     super(ctx, env);
     // Schema before the first call, as a real design would do it.
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, activity TEXT NOT NULL, at INTEGER NOT NULL)",
-      );
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, activity TEXT NOT NULL, at INTEGER NOT NULL)");
     });
   }
 

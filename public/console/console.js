@@ -153,12 +153,20 @@ async function overview() {
   const rows = connectors.connectors.map((/** @type {any} */ c) => {
     const by = c.pause?.by === "breaker" ? "by the circuit breaker" : c.pause?.by === "operator" ? "by an operator" : "";
     const breakerOpen = c.breaker && c.breaker.state !== "closed" && !c.paused;
-    const state = !c.enabled ? pill("not configured", "warn") : c.paused ? pill(`paused ${by}`.trim(), "bad") : breakerOpen ? pill(`breaker ${c.breaker.state}`, "warn") : pill("sending", "ok");
+    const state = !c.enabled
+      ? pill("not configured", "warn")
+      : c.paused
+        ? pill(`paused ${by}`.trim(), "bad")
+        : breakerOpen
+          ? pill(`breaker ${c.breaker.state}`, "warn")
+          : pill("sending", "ok");
     const notes = [];
     if (c.paused && c.pause) notes.push(`${c.pause.reason} (since ${when(c.pause.since)})`);
     if (c.parkedInstances) notes.push(`${c.parkedInstances} instance${c.parkedInstances === 1 ? "" : "s"} waiting`);
     if (c.breaker?.nextProbeAt) notes.push(`next probe ${when(c.breaker.nextProbeAt)}`);
-    const action = el("button", { type: "button", "data-connector": c.name, "data-action": c.paused ? "resume" : "pause" }, [c.paused ? `Resume ${c.name}` : `Pause ${c.name}`]);
+    const action = el("button", { type: "button", "data-connector": c.name, "data-action": c.paused ? "resume" : "pause" }, [
+      c.paused ? `Resume ${c.name}` : `Pause ${c.name}`,
+    ]);
     if (!c.enabled) action.setAttribute("disabled", "");
     action.addEventListener("click", () => void toggleConnector(c.name, c.paused ? "resume" : "pause"));
     const recent = c.recent ?? {};
@@ -174,16 +182,24 @@ async function overview() {
       el("td", {}, [action]),
     ]);
   });
-  $("connectors").querySelector("tbody")?.replaceChildren(...rows);
+  $("connectors")
+    .querySelector("tbody")
+    ?.replaceChildren(...rows);
   say(`Updated ${new Date().toLocaleTimeString()}.`);
 }
 
 /** @param {string} name @param {"pause" | "resume"} action */
 async function toggleConnector(name, action) {
-  const text = action === "pause" ? `Pause ${name}? Its deliveries will wait, in order, without spending attempts.` : `Resume ${name}? Waiting deliveries will be sent in each instance's order.`;
+  const text =
+    action === "pause"
+      ? `Pause ${name}? Its deliveries will wait, in order, without spending attempts.`
+      : `Resume ${name}? Waiting deliveries will be sent in each instance's order.`;
   if (!(await confirmAction(text))) return;
   try {
-    await api(`/admin/connectors/${encodeURIComponent(name)}/${action}`, { method: "POST", body: action === "pause" ? { reason: "paused from the console" } : {} });
+    await api(`/admin/connectors/${encodeURIComponent(name)}/${action}`, {
+      method: "POST",
+      body: action === "pause" ? { reason: "paused from the console" } : {},
+    });
     await overview();
     say(`${name} ${action === "pause" ? "paused" : "resumed"}.`);
   } catch (err) {
@@ -226,7 +242,9 @@ function renderDeadLetters() {
       el("td", {}, [replay]),
     ]);
   });
-  $("dead-letters").querySelector("tbody")?.replaceChildren(...rows);
+  $("dead-letters")
+    .querySelector("tbody")
+    ?.replaceChildren(...rows);
   $("dead-more").hidden = !deadState.cursor;
   /** @type {HTMLInputElement} */ ($("dead-all")).checked = false;
   updateReplaySelected();
@@ -252,7 +270,10 @@ async function replay1(items) {
   const results = [];
   for (const item of items) {
     try {
-      const answer = await api(`/admin/deliveries/${encodeURIComponent(item.deliveryId)}/replay?instance=${encodeURIComponent(item.instanceKey)}`, { method: "POST", body: {} });
+      const answer = await api(`/admin/deliveries/${encodeURIComponent(item.deliveryId)}/replay?instance=${encodeURIComponent(item.instanceKey)}`, {
+        method: "POST",
+        body: {},
+      });
       const how = answer.forced ? ` (forced past ${answer.supersededBy})` : "";
       results.push(el("li", {}, [`${item.deliveryId}: queued again${how}, status ${answer.delivery?.status ?? "?"}`]));
     } catch (err) {
@@ -323,7 +344,9 @@ async function instance(key) {
   ];
   if (details.drift?.length) facts.push(["Drift", JSON.stringify(details.drift)]);
   $("instance-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, [name]), el("dd", {}, [value])]));
-  /** @type {HTMLTextAreaElement} */ ($("refs-text")).value = Object.entries(i.refs).map(([k, v]) => `${k}=${v}`).join("\n");
+  /** @type {HTMLTextAreaElement} */ ($("refs-text")).value = Object.entries(i.refs)
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
   $("refs-form").dataset.key = i.key;
   $("app-info").textContent = JSON.stringify(i.appInfo, null, 2);
 
@@ -334,7 +357,9 @@ async function instance(key) {
     const deliveries = (byEvent.get(e.seq) ?? []).map((/** @type {any} */ d) => {
       const tone = d.status === "delivered" ? "ok" : d.status === "dead" ? "bad" : "warn";
       const attempts = d.attemptLog.map((/** @type {any} */ a) =>
-        el("li", {}, [`#${a.n} ${when(a.at)}: ${a.outcome}${a.status ? ` (HTTP ${a.status})` : ""}, ${Math.round(a.durationMs)} ms${a.excerpt ? ` — ${a.excerpt}` : ""}`]),
+        el("li", {}, [
+          `#${a.n} ${when(a.at)}: ${a.outcome}${a.status ? ` (HTTP ${a.status})` : ""}, ${Math.round(a.durationMs)} ms${a.excerpt ? ` — ${a.excerpt}` : ""}`,
+        ]),
       );
       return el("li", {}, [
         `${d.connector} `,

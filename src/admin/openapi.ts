@@ -60,243 +60,246 @@ const dropDateTimePattern: NonNullable<CreateDocumentOptions["override"]> = ({ j
 let cached: ReturnType<typeof createDocument> | undefined;
 
 export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
-  cached ??= createDocument({
-    openapi: "3.1.0",
-    info: {
-      title: "lifecycle-gateway admin API",
-      version: VERSION,
-      description:
-        "Operator endpoints of the lifecycle gateway: instance state and history, partner refs, dead letters and replay, " +
-        "connectors (pause, resume, circuit breaker), search and figures. " +
-        "Buyer personal data from marketplace payloads is shown only when FORWARD_PERSONAL_DATA=true; secrets never.",
-    },
-    servers: [{ url: "/", description: "The gateway itself" }],
-    security: [{ adminToken: [] }],
-    components: {
-      securitySchemes: {
-        adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret. Unset, the admin API answers 503." },
+  cached ??= createDocument(
+    {
+      openapi: "3.1.0",
+      info: {
+        title: "lifecycle-gateway admin API",
+        version: VERSION,
+        description:
+          "Operator endpoints of the lifecycle gateway: instance state and history, partner refs, dead letters and replay, " +
+          "connectors (pause, resume, circuit breaker), search and figures. " +
+          "Buyer personal data from marketplace payloads is shown only when FORWARD_PERSONAL_DATA=true; secrets never.",
       },
-    },
-    tags: [
-      { name: "instances", description: "Per-instance state, history and refs" },
-      { name: "deliveries", description: "Dead letters and replay" },
-      { name: "operations", description: "Connectors, search, figures (search and figures are a projection that may lag by seconds)" },
-      { name: "meta", description: "This document" },
-    ],
-    paths: {
-      "/admin/instances": {
-        get: {
-          operationId: "searchInstances",
-          tags: ["operations", "instances"],
-          summary: "Find instances by state, source and time of last change, newest first",
-          requestParams: { query: InstanceSearchQuery },
-          responses: { "200": { description: "One page", content: json(InstanceSearchPage) }, "400": INVALID, ...COMMON },
+      servers: [{ url: "/", description: "The gateway itself" }],
+      security: [{ adminToken: [] }],
+      components: {
+        securitySchemes: {
+          adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret. Unset, the admin API answers 503." },
         },
       },
-      "/admin/deliveries": {
-        get: {
-          operationId: "searchDeliveries",
-          tags: ["operations", "deliveries"],
-          summary: "Find deliveries by status and connector, newest first",
-          requestParams: { query: DeliverySearchQuery },
-          responses: { "200": { description: "One page", content: json(DeliverySearchPage) }, "400": INVALID, ...COMMON },
-        },
-      },
-      "/admin/connectors": {
-        get: {
-          operationId: "listConnectors",
-          tags: ["operations"],
-          summary: "Each partner connector: enabled, paused (why, since when, by whom), breaker, recent outcomes, last success and failure",
-          responses: { "200": { description: "The connectors and the operational-events endpoint", content: json(ConnectorsResponse) }, ...COMMON },
-        },
-      },
-      "/admin/connectors/{name}/pause": {
-        post: {
-          operationId: "pauseConnector",
-          tags: ["operations"],
-          summary: "Stop sending to a partner; its deliveries wait in each instance's order and spend no attempts",
-          description: "Holds everywhere within seconds. Announced as a `connector.paused` operational event. Pausing a paused connector changes nothing.",
-          requestParams: { path: ConnectorPath },
-          requestBody: { required: false, content: json(PauseRequest) },
-          responses: {
-            "200": { description: "The connector, paused", content: json(ConnectorResponse) },
-            "400": INVALID,
-            "404": error("No such connector (vendor, koodrive, mor)"),
-            ...COMMON,
+      tags: [
+        { name: "instances", description: "Per-instance state, history and refs" },
+        { name: "deliveries", description: "Dead letters and replay" },
+        { name: "operations", description: "Connectors, search, figures (search and figures are a projection that may lag by seconds)" },
+        { name: "meta", description: "This document" },
+      ],
+      paths: {
+        "/admin/instances": {
+          get: {
+            operationId: "searchInstances",
+            tags: ["operations", "instances"],
+            summary: "Find instances by state, source and time of last change, newest first",
+            requestParams: { query: InstanceSearchQuery },
+            responses: { "200": { description: "One page", content: json(InstanceSearchPage) }, "400": INVALID, ...COMMON },
           },
         },
-      },
-      "/admin/connectors/{name}/resume": {
-        post: {
-          operationId: "resumeConnector",
-          tags: ["operations"],
-          summary: "Send to a partner again; waiting deliveries go out in each instance's order",
-          description: "Also ends a pause by the circuit breaker. Announced as a `connector.resumed` operational event.",
-          requestParams: { path: ConnectorPath },
-          requestBody: { required: false, content: json(PauseRequest) },
-          responses: {
-            "200": { description: "The connector, resumed", content: json(ConnectorResponse) },
-            "400": INVALID,
-            "404": error("No such connector (vendor, koodrive, mor)"),
-            ...COMMON,
+        "/admin/deliveries": {
+          get: {
+            operationId: "searchDeliveries",
+            tags: ["operations", "deliveries"],
+            summary: "Find deliveries by status and connector, newest first",
+            requestParams: { query: DeliverySearchQuery },
+            responses: { "200": { description: "One page", content: json(DeliverySearchPage) }, "400": INVALID, ...COMMON },
           },
         },
-      },
-      "/admin/stats": {
-        get: {
-          operationId: "getStats",
-          tags: ["operations"],
-          summary: "Inbound calls by route and result, delivery attempts by connector and outcome, over a window",
-          requestParams: { query: StatsQuery },
-          responses: { "200": { description: "The figures", content: json(StatsResponse) }, "400": INVALID, ...COMMON },
-        },
-      },
-      "/admin/index/rebuild": {
-        post: {
-          operationId: "rebuildIndex",
-          tags: ["operations"],
-          summary: "Re-project instances (and their deliveries) from their objects into the search index",
-          description: "For an index that was lost or lags. Figures are not recounted.",
-          requestBody: { required: true, content: json(RebuildRequest) },
-          responses: { "200": { description: "What was re-projected", content: json(RebuildResponse) }, "400": INVALID, ...COMMON },
-        },
-      },
-      "/admin/drift": {
-        get: {
-          operationId: "listDrift",
-          tags: ["operations"],
-          summary: "Instances whose partner state disagrees with what the gateway last told it, newest first",
-          description: "Found by the reconciliation sweep (cron, or `POST /admin/reconcile`); a drift stays listed until a sweep finds agreement.",
-          requestParams: { query: DriftQuery },
-          responses: { "200": { description: "A page of drift", content: json(DriftPage) }, "400": INVALID, ...COMMON },
-        },
-      },
-      "/admin/reconcile": {
-        post: {
-          operationId: "reconcile",
-          tags: ["operations"],
-          summary: "Run one reconciliation sweep now (the cron's work): a bounded slice of instances, resumed by the next run",
-          description: "With RECONCILE_REPAIR=true, drift is repaired by re-sending the current state through the outbox.",
-          requestBody: { required: false, content: json(ReconcileRequest) },
-          responses: { "200": { description: "What the run found", content: json(ReconcileSummary) }, "400": INVALID, ...COMMON },
-        },
-      },
-      "/admin/instances/{key}": {
-        get: {
-          operationId: "getInstance",
-          tags: ["instances"],
-          summary: "State, plan, expiry, refs, event history and deliveries with their attempts",
-          requestParams: { path: InstancePath, query: InstanceDetailsQuery },
-          responses: {
-            "200": { description: "The instance", content: json(InstanceDetailsResponse) },
-            "400": INVALID,
-            "404": error("No such instance"),
-            ...COMMON,
+        "/admin/connectors": {
+          get: {
+            operationId: "listConnectors",
+            tags: ["operations"],
+            summary: "Each partner connector: enabled, paused (why, since when, by whom), breaker, recent outcomes, last success and failure",
+            responses: { "200": { description: "The connectors and the operational-events endpoint", content: json(ConnectorsResponse) }, ...COMMON },
           },
         },
-      },
-      "/admin/instances/{key}/refs": {
-        put: {
-          operationId: "mergeInstanceRefs",
-          tags: ["instances"],
-          summary: "Merge refs (ids in partner systems) and app info into the instance",
-          description: "Deliveries already recorded as skipped for missing refs are not re-planned; replay them if needed.",
-          requestParams: { path: InstancePath },
-          requestBody: { required: true, content: json(RefsUpdateRequest) },
-          responses: {
-            "200": { description: "The instance after the merge", content: json(InstanceResponse) },
-            "400": INVALID,
-            "404": error("No such instance"),
-            ...COMMON,
-          },
-        },
-      },
-      "/admin/instances/{key}/replay": {
-        post: {
-          operationId: "replayInstanceDeadDeliveries",
-          tags: ["instances", "deliveries"],
-          summary: "Queue every dead delivery of one instance again (up to `limit` per call)",
-          description:
-            "Oldest event first, so each partner gets them in order. A delivery superseded by a later event its partner already has " +
-            "(or is receiving) is skipped with that reason unless `force` is true.",
-          requestParams: { path: InstancePath },
-          requestBody: { required: false, content: json(InstanceReplayRequest) },
-          responses: {
-            "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
-            "400": INVALID,
-            "404": error("No such instance"),
-            ...COMMON,
-          },
-        },
-      },
-      "/admin/dead-letters": {
-        get: {
-          operationId: "listDeadLetters",
-          tags: ["deliveries"],
-          summary: "Dead-lettered deliveries across all instances, newest first",
-          requestParams: { query: DeadLetterQuery },
-          responses: {
-            "200": { description: "One page", content: json(DeadLetterPage) },
-            "400": INVALID,
-            ...COMMON,
-          },
-        },
-      },
-      "/admin/dead-letters/replay": {
-        post: {
-          operationId: "replayDeadLettersInWindow",
-          tags: ["deliveries"],
-          summary: "Queue again the dead letters that died within a time window (up to `limit` per call)",
-          description:
-            "Scans the dead-letter index newest first. Replayed deliveries leave the index, so calling again with the same window " +
-            "(and the returned `cursor`) continues until `more` is false. Each instance's deliveries found in one call are replayed " +
-            "oldest event first; one superseded by a later event its partner already has (or is receiving) is skipped with that reason " +
-            "unless `force` is true.",
-          requestBody: { required: true, content: json(DeadLetterReplayRequest) },
-          responses: {
-            "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
-            "400": INVALID,
-            ...COMMON,
-          },
-        },
-      },
-      "/admin/deliveries/{deliveryId}/replay": {
-        post: {
-          operationId: "replayDelivery",
-          tags: ["deliveries"],
-          summary: "Queue one dead or failing delivery again",
-          description:
-            "The delivery is sent as recorded, unless that would reorder what its partner sees of the instance: when a later event's " +
-            "delivery to the same partner was delivered or is in flight, the replay is refused (409 `superseded`) unless `force=true`.",
-          requestParams: { path: DeliveryPath, query: ReplayQuery },
-          responses: {
-            "202": {
-              description:
-                "Queued again with a fresh lease: `pending` when it went out at once, `waiting` when it lines up behind a delivery already in flight to the same partner",
-              content: json(ReplayResponse),
+        "/admin/connectors/{name}/pause": {
+          post: {
+            operationId: "pauseConnector",
+            tags: ["operations"],
+            summary: "Stop sending to a partner; its deliveries wait in each instance's order and spend no attempts",
+            description: "Holds everywhere within seconds. Announced as a `connector.paused` operational event. Pausing a paused connector changes nothing.",
+            requestParams: { path: ConnectorPath },
+            requestBody: { required: false, content: json(PauseRequest) },
+            responses: {
+              "200": { description: "The connector, paused", content: json(ConnectorResponse) },
+              "400": INVALID,
+              "404": error("No such connector (vendor, koodrive, mor)"),
+              ...COMMON,
             },
-            "400": INVALID,
-            "404": error("The delivery is neither in the dead-letter index nor in the instance given by `instance`"),
-            "409": error(
-              "Not replayed: the delivery was delivered, waits behind an earlier delivery to the same partner (`not_replayable`), or a later " +
-                "event already reached or is on its way to that partner (`superseded`; the message names it; `force=true` sends it anyway)",
-            ),
-            ...COMMON,
           },
         },
-      },
-      "/admin/openapi.json": {
-        get: {
-          operationId: "getOpenApiDocument",
-          tags: ["meta"],
-          summary: "This OpenAPI 3.1 document",
-          responses: {
-            "200": { description: "The document", content: { "application/json": { schema: { type: "object" } } } },
-            ...COMMON,
+        "/admin/connectors/{name}/resume": {
+          post: {
+            operationId: "resumeConnector",
+            tags: ["operations"],
+            summary: "Send to a partner again; waiting deliveries go out in each instance's order",
+            description: "Also ends a pause by the circuit breaker. Announced as a `connector.resumed` operational event.",
+            requestParams: { path: ConnectorPath },
+            requestBody: { required: false, content: json(PauseRequest) },
+            responses: {
+              "200": { description: "The connector, resumed", content: json(ConnectorResponse) },
+              "400": INVALID,
+              "404": error("No such connector (vendor, koodrive, mor)"),
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/stats": {
+          get: {
+            operationId: "getStats",
+            tags: ["operations"],
+            summary: "Inbound calls by route and result, delivery attempts by connector and outcome, over a window",
+            requestParams: { query: StatsQuery },
+            responses: { "200": { description: "The figures", content: json(StatsResponse) }, "400": INVALID, ...COMMON },
+          },
+        },
+        "/admin/index/rebuild": {
+          post: {
+            operationId: "rebuildIndex",
+            tags: ["operations"],
+            summary: "Re-project instances (and their deliveries) from their objects into the search index",
+            description: "For an index that was lost or lags. Figures are not recounted.",
+            requestBody: { required: true, content: json(RebuildRequest) },
+            responses: { "200": { description: "What was re-projected", content: json(RebuildResponse) }, "400": INVALID, ...COMMON },
+          },
+        },
+        "/admin/drift": {
+          get: {
+            operationId: "listDrift",
+            tags: ["operations"],
+            summary: "Instances whose partner state disagrees with what the gateway last told it, newest first",
+            description: "Found by the reconciliation sweep (cron, or `POST /admin/reconcile`); a drift stays listed until a sweep finds agreement.",
+            requestParams: { query: DriftQuery },
+            responses: { "200": { description: "A page of drift", content: json(DriftPage) }, "400": INVALID, ...COMMON },
+          },
+        },
+        "/admin/reconcile": {
+          post: {
+            operationId: "reconcile",
+            tags: ["operations"],
+            summary: "Run one reconciliation sweep now (the cron's work): a bounded slice of instances, resumed by the next run",
+            description: "With RECONCILE_REPAIR=true, drift is repaired by re-sending the current state through the outbox.",
+            requestBody: { required: false, content: json(ReconcileRequest) },
+            responses: { "200": { description: "What the run found", content: json(ReconcileSummary) }, "400": INVALID, ...COMMON },
+          },
+        },
+        "/admin/instances/{key}": {
+          get: {
+            operationId: "getInstance",
+            tags: ["instances"],
+            summary: "State, plan, expiry, refs, event history and deliveries with their attempts",
+            requestParams: { path: InstancePath, query: InstanceDetailsQuery },
+            responses: {
+              "200": { description: "The instance", content: json(InstanceDetailsResponse) },
+              "400": INVALID,
+              "404": error("No such instance"),
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/instances/{key}/refs": {
+          put: {
+            operationId: "mergeInstanceRefs",
+            tags: ["instances"],
+            summary: "Merge refs (ids in partner systems) and app info into the instance",
+            description: "Deliveries already recorded as skipped for missing refs are not re-planned; replay them if needed.",
+            requestParams: { path: InstancePath },
+            requestBody: { required: true, content: json(RefsUpdateRequest) },
+            responses: {
+              "200": { description: "The instance after the merge", content: json(InstanceResponse) },
+              "400": INVALID,
+              "404": error("No such instance"),
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/instances/{key}/replay": {
+          post: {
+            operationId: "replayInstanceDeadDeliveries",
+            tags: ["instances", "deliveries"],
+            summary: "Queue every dead delivery of one instance again (up to `limit` per call)",
+            description:
+              "Oldest event first, so each partner gets them in order. A delivery superseded by a later event its partner already has " +
+              "(or is receiving) is skipped with that reason unless `force` is true.",
+            requestParams: { path: InstancePath },
+            requestBody: { required: false, content: json(InstanceReplayRequest) },
+            responses: {
+              "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
+              "400": INVALID,
+              "404": error("No such instance"),
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/dead-letters": {
+          get: {
+            operationId: "listDeadLetters",
+            tags: ["deliveries"],
+            summary: "Dead-lettered deliveries across all instances, newest first",
+            requestParams: { query: DeadLetterQuery },
+            responses: {
+              "200": { description: "One page", content: json(DeadLetterPage) },
+              "400": INVALID,
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/dead-letters/replay": {
+          post: {
+            operationId: "replayDeadLettersInWindow",
+            tags: ["deliveries"],
+            summary: "Queue again the dead letters that died within a time window (up to `limit` per call)",
+            description:
+              "Scans the dead-letter index newest first. Replayed deliveries leave the index, so calling again with the same window " +
+              "(and the returned `cursor`) continues until `more` is false. Each instance's deliveries found in one call are replayed " +
+              "oldest event first; one superseded by a later event its partner already has (or is receiving) is skipped with that reason " +
+              "unless `force` is true.",
+            requestBody: { required: true, content: json(DeadLetterReplayRequest) },
+            responses: {
+              "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
+              "400": INVALID,
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/deliveries/{deliveryId}/replay": {
+          post: {
+            operationId: "replayDelivery",
+            tags: ["deliveries"],
+            summary: "Queue one dead or failing delivery again",
+            description:
+              "The delivery is sent as recorded, unless that would reorder what its partner sees of the instance: when a later event's " +
+              "delivery to the same partner was delivered or is in flight, the replay is refused (409 `superseded`) unless `force=true`.",
+            requestParams: { path: DeliveryPath, query: ReplayQuery },
+            responses: {
+              "202": {
+                description:
+                  "Queued again with a fresh lease: `pending` when it went out at once, `waiting` when it lines up behind a delivery already in flight to the same partner",
+                content: json(ReplayResponse),
+              },
+              "400": INVALID,
+              "404": error("The delivery is neither in the dead-letter index nor in the instance given by `instance`"),
+              "409": error(
+                "Not replayed: the delivery was delivered, waits behind an earlier delivery to the same partner (`not_replayable`), or a later " +
+                  "event already reached or is on its way to that partner (`superseded`; the message names it; `force=true` sends it anyway)",
+              ),
+              ...COMMON,
+            },
+          },
+        },
+        "/admin/openapi.json": {
+          get: {
+            operationId: "getOpenApiDocument",
+            tags: ["meta"],
+            summary: "This OpenAPI 3.1 document",
+            responses: {
+              "200": { description: "The document", content: { "application/json": { schema: { type: "object" } } } },
+              ...COMMON,
+            },
           },
         },
       },
     },
-  }, { override: dropDateTimePattern });
+    { override: dropDateTimePattern },
+  );
   return cached;
 }

@@ -41,7 +41,8 @@ const REBUILD_EVENTS = 500;
 
 function connectorName({ params }: AdminRequest): ConnectorName {
   const { name } = validate(ConnectorPath, params, "path");
-  if (!(CONNECTORS as readonly string[]).includes(name)) throw new AdminError(404, "not_found", `no connector ${name}; connectors are ${CONNECTORS.join(", ")}`);
+  if (!(CONNECTORS as readonly string[]).includes(name))
+    throw new AdminError(404, "not_found", `no connector ${name}; connectors are ${CONNECTORS.join(", ")}`);
   return name as ConnectorName;
 }
 
@@ -149,22 +150,24 @@ export async function rebuildIndex({ body, env }: AdminRequest): Promise<Respons
   const out = { rebuilt: [] as string[], missing: [] as string[], failed: [] as string[] };
   const unique = [...new Set(keys)];
   for (let i = 0; i < unique.length; i += REBUILD_CONCURRENCY) {
-    await Promise.all(unique.slice(i, i + REBUILD_CONCURRENCY).map(async (key) => {
-      try {
-        const details = (await instanceObject(env, key).details(REBUILD_EVENTS)) as InstanceDetails | null;
-        if (!details) return void out.missing.push(key);
-        const types = new Map(details.events.map((e) => [e.seq, e.type]));
-        // No `countAs`: the figures count attempts when they happen, a rebuild does not count them again.
-        await operationsIndex(env).project({
-          instances: [instanceProjection(details.instance)],
-          deliveries: details.deliveries.map((d) => deliveryProjection(d, key, types.get(d.eventSeq) ?? "unknown")),
-        });
-        out.rebuilt.push(key);
-      } catch (err) {
-        console.error({ msg: "index rebuild failed", instance: key, error: err instanceof Error ? err.message : String(err) });
-        out.failed.push(key);
-      }
-    }));
+    await Promise.all(
+      unique.slice(i, i + REBUILD_CONCURRENCY).map(async (key) => {
+        try {
+          const details = (await instanceObject(env, key).details(REBUILD_EVENTS)) as InstanceDetails | null;
+          if (!details) return void out.missing.push(key);
+          const types = new Map(details.events.map((e) => [e.seq, e.type]));
+          // No `countAs`: the figures count attempts when they happen, a rebuild does not count them again.
+          await operationsIndex(env).project({
+            instances: [instanceProjection(details.instance)],
+            deliveries: details.deliveries.map((d) => deliveryProjection(d, key, types.get(d.eventSeq) ?? "unknown")),
+          });
+          out.rebuilt.push(key);
+        } catch (err) {
+          console.error({ msg: "index rebuild failed", instance: key, error: err instanceof Error ? err.message : String(err) });
+          out.failed.push(key);
+        }
+      }),
+    );
   }
   return send(RebuildResponse, out);
 }

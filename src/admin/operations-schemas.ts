@@ -20,7 +20,9 @@ const pageLimit = z.coerce.number().int().min(1).max(200).default(50);
 export const ConnectorPath = z.object({ name: z.string().max(64) });
 
 export const PauseRequest = z
-  .strictObject({ reason: z.string().trim().min(1).max(200).optional().meta({ description: "Shown in `GET /admin/connectors` and in the `connector.paused` event." }) })
+  .strictObject({
+    reason: z.string().trim().min(1).max(200).optional().meta({ description: "Shown in `GET /admin/connectors` and in the `connector.paused` event." }),
+  })
   .meta({ id: "PauseRequest", description: "Optional; an empty body pauses without a reason." });
 
 const LastFailure = z.object({ at: isoDateTime, reason: z.string() }).nullable();
@@ -101,7 +103,8 @@ export const InstanceSearchPage = z
 
 export const DeliverySearchQuery = z.object({
   status: z.enum(SEARCH_STATUSES).optional().meta({
-    description: "pending: not attempted yet (queued, waiting behind an earlier delivery, or parked); retrying: failed at least once, not settled; delivered; skipped; dead.",
+    description:
+      "pending: not attempted yet (queued, waiting behind an earlier delivery, or parked); retrying: failed at least once, not settled; delivered; skipped; dead.",
   }),
   connector: ConnectorName.optional(),
   since: isoDateTime.optional().meta({ description: "Changed at or after this instant." }),

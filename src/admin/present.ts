@@ -87,6 +87,12 @@ export function presentDetails(details: InstanceDetails, personal: boolean) {
     events: details.events.map((e) => presentEvent(e, personal)),
     deliveries: details.deliveries.map((d) => presentDelivery(d, personal)),
     personalData: personal ? ("included" as const) : ("withheld" as const),
-    drift: (details.drift ?? []).map(({ connector, partnerValue, instanceValue, since, repaired }) => ({ connector: connector as "mor", partnerValue, instanceValue, since, repaired })),
+    drift: (details.drift ?? []).map(({ connector, partnerValue, instanceValue, since, repaired }) => ({
+      connector: connector as "mor",
+      partnerValue,
+      instanceValue,
+      since,
+      repaired,
+    })),
   };
 }

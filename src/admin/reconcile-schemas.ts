@@ -23,7 +23,9 @@ export const DriftItem = z
     partnerValue: z.string().meta({ description: "What the partner holds, e.g. `end 2026-05-01T00:00:00.000Z`, `until canceled`, `absent`, `disabled`." }),
     instanceValue: z.string().meta({ description: "What the gateway last told the partner (or, never having told it anything, `present`)." }),
     since: isoDateTime.meta({ description: "When a sweep first found this drift." }),
-    repaired: z.boolean().meta({ description: "A repair (the current state re-sent through the outbox) was queued; the drift stays listed until a sweep finds agreement." }),
+    repaired: z
+      .boolean()
+      .meta({ description: "A repair (the current state re-sent through the outbox) was queued; the drift stays listed until a sweep finds agreement." }),
   })
   .meta({ id: "Drift" });
 

@@ -38,7 +38,6 @@ export type ReplayOutcome =
 
 type Failed = { kind: "failed" };
 
-
 export async function instanceDetails(env: Bindings, key: string, limit: number): Promise<InstanceDetails | null> {
   return (await instanceObject(env, key).details(limit)) as InstanceDetails | null;
 }
@@ -75,7 +74,13 @@ async function replayAt(env: Bindings, instanceKey: string, deliveryId: string, 
  * Several deliveries of one instance: the object replays them oldest event first, so the earlier
  * ones go out first and the later ones line up behind them instead of overtaking them.
  */
-async function replayManyAt(env: Bindings, instanceKey: string, deliveryIds: string[], indexed: boolean, opts: ReplayOptions): Promise<Map<string, ReplayOutcome>> {
+async function replayManyAt(
+  env: Bindings,
+  instanceKey: string,
+  deliveryIds: string[],
+  indexed: boolean,
+  opts: ReplayOptions,
+): Promise<Map<string, ReplayOutcome>> {
   const results = (await instanceObject(env, instanceKey).replayMany(deliveryIds, opts)) as Array<ReplayResult & { deliveryId: string }>;
   const outcomes = new Map<string, ReplayOutcome>();
   for (const r of results) outcomes.set(r.deliveryId, await settleIndex(env, instanceKey, r.deliveryId, r, indexed));
@@ -100,9 +105,7 @@ export async function replayDelivery(env: Bindings, deliveryId: string, hintInst
 export async function replayInstance(env: Bindings, instanceKey: string, limit: number, opts: ReplayOptions): Promise<BulkReplayResponseT | null> {
   const details = await instanceDetails(env, instanceKey, BULK_DETAILS_EVENTS);
   if (!details) return null;
-  const dead = details.deliveries
-    .filter((d) => d.status === "dead")
-    .sort((a, b) => a.eventSeq - b.eventSeq || a.createdAt.localeCompare(b.createdAt));
+  const dead = details.deliveries.filter((d) => d.status === "dead").sort((a, b) => a.eventSeq - b.eventSeq || a.createdAt.localeCompare(b.createdAt));
   const picked = dead.slice(0, limit).map((d) => ({ deliveryId: d.deliveryId, instanceKey }));
   const out: BulkReplayResponseT = { replayed: [], skipped: [], more: dead.length > limit, cursor: null };
   await replayPicked(env, picked, false, opts, out);

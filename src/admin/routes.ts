@@ -78,7 +78,13 @@ export async function postDeliveryReplay({ url, params, env }: AdminRequest): Pr
     case "replayed":
       return send(
         ReplayResponse,
-        { replayed: true, instanceKey: outcome.instanceKey, delivery: presentDelivery(outcome.delivery, forwardPersonalData(env)), forced: outcome.forced, supersededBy: outcome.supersededBy },
+        {
+          replayed: true,
+          instanceKey: outcome.instanceKey,
+          delivery: presentDelivery(outcome.delivery, forwardPersonalData(env)),
+          forced: outcome.forced,
+          supersededBy: outcome.supersededBy,
+        },
         202,
       );
     case "not_replayable":

@@ -72,7 +72,8 @@ export const InstanceView = z
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
     marketTime: isoDateTime.nullable().meta({
-      description: "The latest marketplace time (KooGallery `timeStamp` / `timestamp`) of a call the instance accepted; an older call is answered with success and not applied.",
+      description:
+        "The latest marketplace time (KooGallery `timeStamp` / `timestamp`) of a call the instance accepted; an older call is answered with success and not applied.",
     }),
     owner: z.string().nullable().meta({
       description: "ActivePlatform: the installation (`ap_guid`, lower case) the instance belongs to; calls from any other get 404. Null when unbound.",
@@ -103,7 +104,10 @@ export const AttemptView = z
         "The partner's verdict (delivered, transient, auth, permanent, skipped), or the outbox's when the event never reached a partner: queue_send_failed (the queue refused the send; retried with backoff), too_large (the event cannot fit a queue message), no_consumer_report (sent too often with no consumer reporting).",
     }),
     status: z.number().int().optional().meta({ description: "Partner HTTP status, when there was an answer." }),
-    excerpt: z.string().meta({ description: "Start of the partner's answer, secrets masked; personal values (e.g. the vendor's `userName`) withheld unless FORWARD_PERSONAL_DATA=true and the instance is not released." }),
+    excerpt: z.string().meta({
+      description:
+        "Start of the partner's answer, secrets masked; personal values (e.g. the vendor's `userName`) withheld unless FORWARD_PERSONAL_DATA=true and the instance is not released.",
+    }),
     durationMs: z.number(),
     nextRetryS: z.number().optional(),
   })
@@ -162,10 +166,7 @@ export const InstanceDetailsResponse = z
 export const RefsUpdateRequest = z
   .strictObject({
     refs: z
-      .record(
-        z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "ref names are letters, digits, '.', '_' or '-'"),
-        z.string().min(1).max(256),
-      )
+      .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, "ref names are letters, digits, '.', '_' or '-'"), z.string().min(1).max(256))
       .meta({ example: { "mor.subscriptionId": "42", "koodrive.carrierUserId": "u-1001", "koodrive.packageId": "pkg-7" } }),
     appInfo: z
       .strictObject({
@@ -180,9 +181,7 @@ export const RefsUpdateRequest = z
   })
   .meta({ id: "RefsUpdate", description: "Merged into the instance: named refs are set, others kept." });
 
-export const InstanceResponse = z
-  .object({ instance: InstanceView, personalData: PersonalData })
-  .meta({ id: "InstanceResponse" });
+export const InstanceResponse = z.object({ instance: InstanceView, personalData: PersonalData }).meta({ id: "InstanceResponse" });
 
 // ---- dead letters ---------------------------------------------------------------------------
 
@@ -229,7 +228,9 @@ export const ReplayResponse = z
     replayed: z.literal(true),
     instanceKey: InstanceKey,
     delivery: DeliveryView,
-    forced: z.boolean().meta({ description: "True when `force=true` sent it although a later event had already reached, or was on its way to, the same partner." }),
+    forced: z
+      .boolean()
+      .meta({ description: "True when `force=true` sent it although a later event had already reached, or was on its way to, the same partner." }),
     supersededBy: DeliveryId.nullable().meta({ description: "That later delivery, when the replay was forced; null for a replay in order." }),
   })
   .meta({ id: "Replay" });
@@ -252,12 +253,10 @@ const bulkLimit = z.number().int().min(1).max(MAX_BULK_REPLAY).default(DEFAULT_B
 
 const bulkForce = z.boolean().default(false).meta({ description: FORCE_DESCRIPTION });
 
-export const InstanceReplayRequest = z
-  .strictObject({ limit: bulkLimit, force: bulkForce })
-  .meta({
-    id: "InstanceReplayRequest",
-    description: "Optional; an empty body replays up to the default limit. Deliveries are replayed oldest event first, so each partner gets them in order.",
-  });
+export const InstanceReplayRequest = z.strictObject({ limit: bulkLimit, force: bulkForce }).meta({
+  id: "InstanceReplayRequest",
+  description: "Optional; an empty body replays up to the default limit. Deliveries are replayed oldest event first, so each partner gets them in order.",
+});
 
 export const DeadLetterReplayRequest = z
   .strictObject({

@@ -22,7 +22,14 @@ export async function attemptFetch(url: string, init: RequestInit, timeoutMs = A
     const response = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     const headers = response.headers;
-    return { kind: "response", status: response.status, text, retryAfter: headers.get("retry-after"), location: headers.get("location"), durationMs: Date.now() - started };
+    return {
+      kind: "response",
+      status: response.status,
+      text,
+      retryAfter: headers.get("retry-after"),
+      location: headers.get("location"),
+      durationMs: Date.now() - started,
+    };
   } catch (err) {
     const name = err instanceof Error ? err.name : "";
     const timedOut = name === "TimeoutError" || name === "AbortError";

@@ -55,7 +55,12 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
       // Settled, parked, or another copy is being attempted (its report, or the outbox's lease if
       // that consumer dies, takes it from there): this copy is redundant.
       message.ack();
-      log(delivery, `not attempted: ${outlook?.status === "pending" ? "another copy in flight" : (outlook?.status ?? "unknown")}`, (delivery.priorAttempts ?? 0) + message.attempts, 0);
+      log(
+        delivery,
+        `not attempted: ${outlook?.status === "pending" ? "another copy in flight" : (outlook?.status ?? "unknown")}`,
+        (delivery.priorAttempts ?? 0) + message.attempts,
+        0,
+      );
       return;
     }
     const started = Date.now();
@@ -67,7 +72,13 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     if (verdict.kind === "delivered" || verdict.kind === "skipped") {
       const { note, ...reply } = provisionReply(delivery, verdict);
       const reason = verdict.kind === "skipped" ? verdict.reason : note;
-      const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: verdict.kind, attempt, ...reply, ...(reason ? { reason: bounded(reason) } : {}) })) as DeliveryRecord | null;
+      const record = (await instance.recordAttempt({
+        deliveryId: delivery.deliveryId,
+        result: verdict.kind,
+        attempt,
+        ...reply,
+        ...(reason ? { reason: bounded(reason) } : {}),
+      })) as DeliveryRecord | null;
       journal.attempted(delivery, record, verdict.kind, gate);
       message.ack();
       log(delivery, verdict.kind, (delivery.priorAttempts ?? 0) + message.attempts, durationMs, verdict.kind === "skipped" ? verdict.reason : undefined);
@@ -77,7 +88,13 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     // holds back the provisioning reply must not use up this delivery's retries.
     if (verdict.kind === "transient" && verdict.reason.startsWith(REASON_REFS_WAIT)) {
       const delayS = Math.max(1, Math.round(REFS_WAIT_POLL_S * scale));
-      await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: delayS }, reason: bounded(verdict.reason), counts: false });
+      await instance.recordAttempt({
+        deliveryId: delivery.deliveryId,
+        result: "retrying",
+        attempt: { ...attempt, nextRetryS: delayS },
+        reason: bounded(verdict.reason),
+        counts: false,
+      });
       const priorAttempts = (delivery.priorAttempts ?? 0) + message.attempts - 1;
       await env.DELIVERIES.send({ ...delivery, priorAttempts }, { contentType: "json", delaySeconds: delayS });
       message.ack();
@@ -88,9 +105,17 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     if (await pausedAfterFailure(env, delivery, verdict)) return await parked(message, env, durationMs, verdict.reason);
     // A delivery woken after a pause counts on from the attempts it had made before.
     const attemptNo = (delivery.priorAttempts ?? 0) + message.attempts;
-    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random, scale });
+    const decision =
+      verdict.kind === "permanent"
+        ? { retry: false as const, reason: verdict.reason }
+        : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random, scale });
     if (decision.retry) {
-      const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "retrying", attempt: { ...attempt, nextRetryS: decision.delayS }, reason: bounded(verdict.reason) })) as DeliveryRecord | null;
+      const record = (await instance.recordAttempt({
+        deliveryId: delivery.deliveryId,
+        result: "retrying",
+        attempt: { ...attempt, nextRetryS: decision.delayS },
+        reason: bounded(verdict.reason),
+      })) as DeliveryRecord | null;
       journal.attempted(delivery, record, "retrying", gate);
       // Settled meanwhile by another copy or by the object itself: this copy is done.
       if (record && record.status !== "pending") {
@@ -110,7 +135,13 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     message.ack();
     log(delivery, "dead-lettered", attemptNo, durationMs, reason);
   } catch (err) {
-    console.error({ msg: "delivery consumer error", deliveryId: delivery.deliveryId, instance: delivery.instanceKey, connector: delivery.connector, error: err instanceof Error ? err.message : String(err) });
+    console.error({
+      msg: "delivery consumer error",
+      deliveryId: delivery.deliveryId,
+      instance: delivery.instanceKey,
+      connector: delivery.connector,
+      error: err instanceof Error ? err.message : String(err),
+    });
     message.retry({ delaySeconds: Math.round(INTERNAL_RETRY_S * scale) });
   }
 }
@@ -172,4 +203,3 @@ function log(delivery: DeliveryMessage, outcome: string, attempt: number, ms: nu
     ...(reason ? { reason } : {}),
   });
 }
-

@@ -11,9 +11,7 @@
 import type { ConnectorName } from "../config";
 import type { EventType } from "../lifecycle/types";
 
-export type PlannedDelivery =
-  | { connector: ConnectorName; status: "pending" }
-  | { connector: ConnectorName; status: "skipped"; reason: string };
+export type PlannedDelivery = { connector: ConnectorName; status: "pending" } | { connector: ConnectorName; status: "skipped"; reason: string };
 
 /** Instance refs each connector cannot work without. */
 export const REQUIRED_REFS: Record<ConnectorName, readonly string[]> = {

@@ -18,9 +18,7 @@ export const MAX_QUEUE_DELAY_S = 43_200;
  * Base delay before retry n (index n − 1), in seconds. After the last entry the delay stays at
  * {@link MAX_QUEUE_DELAY_S}.
  */
-export const RETRY_SCHEDULE_S: readonly number[] = Object.freeze([
-  5, 30, 120, 600, 1_800, 3_600, 7_200, 14_400, 28_800, 43_200,
-]);
+export const RETRY_SCHEDULE_S: readonly number[] = Object.freeze([5, 30, 120, 600, 1_800, 3_600, 7_200, 14_400, 28_800, 43_200]);
 
 /** How long, in total base delay, a delivery keeps being retried. */
 export const RETRY_HORIZON_S = 3 * 86_400;

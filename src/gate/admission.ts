@@ -35,7 +35,11 @@ export async function admission(env: Bindings, delivery: DeliveryMessage): Promi
   try {
     answer = (await connectorGate(env, delivery.connector).admit(delivery.connector, delivery.deliveryId)) as Admission;
   } catch (err) {
-    console.error({ msg: "connector gate unreachable; delivering anyway", connector: delivery.connector, error: err instanceof Error ? err.message : String(err) });
+    console.error({
+      msg: "connector gate unreachable; delivering anyway",
+      connector: delivery.connector,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return { admit: true, probe: false, tracking: false, cacheMs: 0 };
   }
   if (answer.admit && answer.cacheMs > 0) admitted.set(delivery.connector, { until: Date.now() + answer.cacheMs, tracking: answer.tracking });
@@ -60,7 +64,11 @@ export async function pausedAfterFailure(env: Bindings, delivery: DeliveryMessag
     }
     return paused;
   } catch (err) {
-    console.error({ msg: "connector gate unreachable; failure not counted", connector: delivery.connector, error: err instanceof Error ? err.message : String(err) });
+    console.error({
+      msg: "connector gate unreachable; failure not counted",
+      connector: delivery.connector,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return false;
   }
 }
@@ -69,7 +77,10 @@ export async function pausedAfterFailure(env: Bindings, delivery: DeliveryMessag
 export async function reportSuccesses(env: Bindings, connector: ConnectorName, deliveryIds: string[]): Promise<void> {
   if (deliveryIds.length === 0) return;
   try {
-    const answer = (await connectorGate(env, connector).report(connector, deliveryIds.map((deliveryId) => ({ deliveryId, ok: true, counts: true })))) as { paused: boolean; tracking: boolean };
+    const answer = (await connectorGate(env, connector).report(
+      connector,
+      deliveryIds.map((deliveryId) => ({ deliveryId, ok: true, counts: true })),
+    )) as { paused: boolean; tracking: boolean };
     if (answer.paused) admitted.delete(connector);
     else admitted.set(connector, { until: Date.now() + NOT_PAUSED_CACHE_MS, tracking: answer.tracking });
   } catch (err) {

@@ -135,7 +135,12 @@ export class ConnectorGate extends DurableObject<Bindings> {
         if (!o.counts) continue;
         attempts++;
         failures++;
-        s = { ...s, streak: s.streak + 1, streakFirst: s.streakFirst ?? o.deliveryId, streakSeveral: s.streakSeveral || (s.streakFirst !== null && s.streakFirst !== o.deliveryId) };
+        s = {
+          ...s,
+          streak: s.streak + 1,
+          streakFirst: s.streakFirst ?? o.deliveryId,
+          streakSeveral: s.streakSeveral || (s.streakFirst !== null && s.streakFirst !== o.deliveryId),
+        };
         if (s.pausedBy === "breaker" && s.probeDelivery === o.deliveryId) {
           const interval = nextProbeInterval(s.probeIntervalMs);
           s = { ...s, probeDelivery: null, probeStartedMs: null, probeIntervalMs: interval, nextProbeMs: now + interval };
@@ -171,9 +176,18 @@ export class ConnectorGate extends DurableObject<Bindings> {
       const s = readState(this.#sql);
       // Already paused by an operator: nothing changes, nothing is announced again.
       if (s.pausedBy === "operator") return;
-      const next = s.pausedBy === "breaker"
-        ? { ...s, pausedBy: "operator" as const, reason: reason ?? s.reason, probeDelivery: null, probeStartedMs: null, nextProbeMs: null, probeIntervalMs: null }
-        : this.#open(s, "operator", reason ?? "paused by an operator", now, events);
+      const next =
+        s.pausedBy === "breaker"
+          ? {
+              ...s,
+              pausedBy: "operator" as const,
+              reason: reason ?? s.reason,
+              probeDelivery: null,
+              probeStartedMs: null,
+              nextProbeMs: null,
+              probeIntervalMs: null,
+            }
+          : this.#open(s, "operator", reason ?? "paused by an operator", now, events);
       writeState(this.#sql, next);
       this.#afterChange(next, events, now);
     });
@@ -246,7 +260,12 @@ export class ConnectorGate extends DurableObject<Bindings> {
           } catch (err) {
             // Left in place: the next run tries again.
             failed = true;
-            console.error({ msg: "waking a parked instance failed", connector: this.#name, instance: key, error: err instanceof Error ? err.message : String(err) });
+            console.error({
+              msg: "waking a parked instance failed",
+              connector: this.#name,
+              instance: key,
+              error: err instanceof Error ? err.message : String(err),
+            });
           }
         }),
       );
@@ -305,7 +324,19 @@ export class ConnectorGate extends DurableObject<Bindings> {
     console.log({ msg: "connector resumed", connector: this.#name, by });
     // Old failures must not trip it again at once: the partner gets a fresh window.
     clearSamples(this.#sql);
-    return { ...s, pausedBy: null, reason: null, sinceMs: null, probeDelivery: null, probeStartedMs: null, nextProbeMs: null, probeIntervalMs: null, streak: 0, streakFirst: null, streakSeveral: false };
+    return {
+      ...s,
+      pausedBy: null,
+      reason: null,
+      sinceMs: null,
+      probeDelivery: null,
+      probeStartedMs: null,
+      nextProbeMs: null,
+      probeIntervalMs: null,
+      streak: 0,
+      streakFirst: null,
+      streakSeveral: false,
+    };
   }
 
   /** Inside the transaction: stage the announcements and set the alarm the new state needs. */
@@ -342,4 +373,3 @@ export class ConnectorGate extends DurableObject<Bindings> {
     await this.ctx.storage.put("name", connector);
   }
 }
-

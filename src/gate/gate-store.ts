@@ -74,8 +74,19 @@ export function writeState(sql: SqlStorage, s: GateState): void {
     `UPDATE gate SET paused_by = ?, reason = ?, since_ms = ?, probe_delivery = ?, probe_started_ms = ?, next_probe_ms = ?,
        probe_interval_ms = ?, streak = ?, streak_first = ?, streak_several = ?, last_success_ms = ?, last_failure_ms = ?,
        last_failure_reason = ? WHERE id = 1`,
-    s.pausedBy, s.reason, s.sinceMs, s.probeDelivery, s.probeStartedMs, s.nextProbeMs, s.probeIntervalMs, s.streak,
-    s.streakFirst, s.streakSeveral ? 1 : 0, s.lastSuccessMs, s.lastFailureMs, s.lastFailureReason,
+    s.pausedBy,
+    s.reason,
+    s.sinceMs,
+    s.probeDelivery,
+    s.probeStartedMs,
+    s.nextProbeMs,
+    s.probeIntervalMs,
+    s.streak,
+    s.streakFirst,
+    s.streakSeveral ? 1 : 0,
+    s.lastSuccessMs,
+    s.lastFailureMs,
+    s.lastFailureReason,
   );
 }
 
@@ -84,7 +95,9 @@ export function addSamples(sql: SqlStorage, bucketMs: number, attempts: number, 
   sql.exec(
     `INSERT INTO samples (bucket_ms, attempts, failures) VALUES (?, ?, ?)
      ON CONFLICT (bucket_ms) DO UPDATE SET attempts = attempts + excluded.attempts, failures = failures + excluded.failures`,
-    bucketMs, attempts, failures,
+    bucketMs,
+    attempts,
+    failures,
   );
   sql.exec("DELETE FROM samples WHERE bucket_ms <= ?", bucketMs - WINDOW_MS);
 }
@@ -95,7 +108,10 @@ export function clearSamples(sql: SqlStorage): void {
 
 export function windowCounts(sql: SqlStorage, nowMs: number): { attempts: number; failures: number } {
   const r = sql
-    .exec<{ a: number | null; f: number | null }>("SELECT SUM(attempts) AS a, SUM(failures) AS f FROM samples WHERE bucket_ms > ?", nowMs - WINDOW_MS - BUCKET_MS)
+    .exec<{ a: number | null; f: number | null }>(
+      "SELECT SUM(attempts) AS a, SUM(failures) AS f FROM samples WHERE bucket_ms > ?",
+      nowMs - WINDOW_MS - BUCKET_MS,
+    )
     .one();
   return { attempts: Number(r.a ?? 0), failures: Number(r.f ?? 0) };
 }
@@ -110,7 +126,10 @@ export function park(sql: SqlStorage, instanceKey: string, nowMs: number): void 
 }
 
 export function oldestParked(sql: SqlStorage, limit: number): string[] {
-  return sql.exec<Row>("SELECT instance_key FROM parked ORDER BY since_ms, instance_key LIMIT ?", limit).toArray().map((r) => String(r.instance_key));
+  return sql
+    .exec<Row>("SELECT instance_key FROM parked ORDER BY since_ms, instance_key LIMIT ?", limit)
+    .toArray()
+    .map((r) => String(r.instance_key));
 }
 
 export function unpark(sql: SqlStorage, instanceKey: string): void {

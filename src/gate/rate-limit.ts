@@ -29,7 +29,13 @@ const MIN_FACTOR = 1 / 16;
 /** Retry-After assumed when a 429 has none. */
 export const DEFAULT_RETRY_AFTER_S = 5;
 
-export const fullBucket = (ratePerS: number, nowMs: number): Bucket => ({ tokens: Math.max(1, ratePerS), atMs: nowMs, factor: 1, lowUntilMs: 0, blockedUntilMs: 0 });
+export const fullBucket = (ratePerS: number, nowMs: number): Bucket => ({
+  tokens: Math.max(1, ratePerS),
+  atMs: nowMs,
+  factor: 1,
+  lowUntilMs: 0,
+  blockedUntilMs: 0,
+});
 
 /** The rate in force: the configured one, lowered while a 429 is recent. */
 export function effectiveRate(b: Bucket, ratePerS: number, nowMs: number): number {
@@ -51,5 +57,12 @@ export function takeToken(b: Bucket, ratePerS: number, nowMs: number): { ok: boo
 export function throttled(b: Bucket, nowMs: number, retryAfterS: number | undefined): Bucket {
   const waitMs = Math.max(0, retryAfterS ?? DEFAULT_RETRY_AFTER_S) * 1000;
   const factor = Math.max(MIN_FACTOR, (nowMs < b.lowUntilMs ? b.factor : 1) / 2);
-  return { ...b, tokens: 0, atMs: nowMs, factor, lowUntilMs: nowMs + Math.max(THROTTLE_MS, waitMs), blockedUntilMs: Math.max(b.blockedUntilMs, nowMs + waitMs) };
+  return {
+    ...b,
+    tokens: 0,
+    atMs: nowMs,
+    factor,
+    lowUntilMs: nowMs + Math.max(THROTTLE_MS, waitMs),
+    blockedUntilMs: Math.max(b.blockedUntilMs, nowMs + waitMs),
+  };
 }

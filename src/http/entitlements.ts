@@ -49,7 +49,8 @@ export async function handleEntitlement(request: Request, env: Bindings, ctx: Ex
   const entitlement = (await instanceObject(env, key).entitlement()) as Entitlement | null;
   if (!entitlement) return notFound();
   // The edge copy must be storable (the Cache API refuses `private`); the client's copy is private.
-  if (cache) ctx.waitUntil(cache.put(cacheKey, Response.json(entitlement, { headers: { "Cache-Control": `max-age=${ENTITLEMENT_MAX_AGE_S}` } })).catch(() => undefined));
+  if (cache)
+    ctx.waitUntil(cache.put(cacheKey, Response.json(entitlement, { headers: { "Cache-Control": `max-age=${ENTITLEMENT_MAX_AGE_S}` } })).catch(() => undefined));
   return withClientCache(Response.json(entitlement));
 }
 

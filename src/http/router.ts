@@ -46,6 +46,9 @@ export const router = Router<Request, Args>({
 router
   .get("/healthz", async (req, env) => (await bodyRefusal(req)) ?? health(env))
   .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
-  .get("/entitlements/:key", async (req, env, ctx) => (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length)))
+  .get(
+    "/entitlements/:key",
+    async (req, env, ctx) => (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length)),
+  )
   .all("/koogallery", counted("koogallery", handleKooGallery))
   .all("/activeplatform/*", counted("activeplatform", handleActivePlatform));

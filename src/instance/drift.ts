@@ -60,7 +60,13 @@ export function writeDrift(sql: SqlStorage, d: DriftRecord): void {
     `INSERT INTO drift (connector, partner_value, instance_value, since, repaired, repair_delivery_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (connector) DO UPDATE SET partner_value = excluded.partner_value, instance_value = excluded.instance_value,
        repaired = excluded.repaired, repair_delivery_id = excluded.repair_delivery_id, updated_at = excluded.updated_at`,
-    d.connector, d.partnerValue, d.instanceValue, d.since, d.repaired ? 1 : 0, d.repairDeliveryId, d.updatedAt,
+    d.connector,
+    d.partnerValue,
+    d.instanceValue,
+    d.since,
+    d.repaired ? 1 : 0,
+    d.repairDeliveryId,
+    d.updatedAt,
   );
 }
 

@@ -53,14 +53,7 @@ import { project } from "../projection/project";
 import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection, type DriftProjection } from "../projection/types";
 import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./ops-hooks";
 import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
-import {
-  deliveryFromRow,
-  eventFromRow,
-  type AttemptRecord,
-  type DeliveryRecord,
-  type EventRecord,
-  type Row,
-} from "./records";
+import { deliveryFromRow, eventFromRow, type AttemptRecord, type DeliveryRecord, type EventRecord, type Row } from "./records";
 
 export { DELIVERY_LEASE_MS } from "./outbox";
 
@@ -177,7 +170,13 @@ export class InstanceObject extends DurableObject<Bindings> {
         return { outcome: "duplicate", answer: previous.answer, instance: this.#settle(instance, cmd, affirmsState(cmd)) };
       }
       if (instance && isStale(instance.marketTime, cmd.marketTime)) {
-        console.log({ msg: "stale call answered without applying", instance: instance.key, eventKey: cmd.eventKey, marketTime: cmd.marketTime, latest: instance.marketTime });
+        console.log({
+          msg: "stale call answered without applying",
+          instance: instance.key,
+          eventKey: cmd.eventKey,
+          marketTime: cmd.marketTime,
+          latest: instance.marketTime,
+        });
         return { outcome: "stale", answer: cmd.answer, instance };
       }
 
@@ -209,7 +208,14 @@ export class InstanceObject extends DurableObject<Bindings> {
       writeInstance(this.#sql, next);
       if (released) purgePersonalData(this.#sql);
       const type = eventTypeFor(cmd.subject ?? "instance", decision.eventType);
-      const snapshot = eventSnapshot({ type, occurredAt: stamp, test: cmd.test, instance: next, origin: cmd.origin, forwardPersonalData: forwardPersonal && !released });
+      const snapshot = eventSnapshot({
+        type,
+        occurredAt: stamp,
+        test: cmd.test,
+        instance: next,
+        origin: cmd.origin,
+        forwardPersonalData: forwardPersonal && !released,
+      });
       const seq = insertEvent(this.#sql, eventId, cmd, decision.from, next.state, stamp, snapshot);
 
       const queued: DeliveryMessage[] = [];
@@ -220,8 +226,16 @@ export class InstanceObject extends DurableObject<Bindings> {
         const common = { deliveryId, eventSeq: seq, connector: plan.connector, at: stamp };
         const skipped = plan.status === "skipped";
         projected.push({
-          deliveryId, instanceKey: next.key, connector: plan.connector, eventType: type, status: skipped ? "skipped" : searchStatus("pending", 0),
-          attempts: 0, reason: skipped ? plan.reason : null, createdAt: stamp, updatedAt: stamp, ...(skipped ? { countAs: "skipped" as const } : {}),
+          deliveryId,
+          instanceKey: next.key,
+          connector: plan.connector,
+          eventType: type,
+          status: skipped ? "skipped" : searchStatus("pending", 0),
+          attempts: 0,
+          reason: skipped ? plan.reason : null,
+          createdAt: stamp,
+          updatedAt: stamp,
+          ...(skipped ? { countAs: "skipped" as const } : {}),
         });
         if (plan.status === "skipped") {
           insertDelivery(this.#sql, { ...common, status: "skipped", reason: plan.reason, leaseUntil: null });
@@ -288,7 +302,10 @@ export class InstanceObject extends DurableObject<Bindings> {
     const instance = readInstance(this.#sql);
     if (!instance) return null;
     const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
-    const deliveries = this.#sql.exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3).toArray().map(deliveryFromRow);
+    const deliveries = this.#sql
+      .exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3)
+      .toArray()
+      .map(deliveryFromRow);
     return { instance, events, deliveries, drift: readDrifts(this.#sql) };
   }
 
@@ -331,7 +348,12 @@ export class InstanceObject extends DurableObject<Bindings> {
       if (verdict.agree) {
         if (!existing) return "agree";
         clearDrift(this.#sql, connector);
-        staged = stageOpsEvents(this.#sql, this.env, [driftRepaired({ ...about, since: existing.since, repairedBy: existing.repaired ? "resend" : "partner" }, at)], now);
+        staged = stageOpsEvents(
+          this.#sql,
+          this.env,
+          [driftRepaired({ ...about, since: existing.since, repairedBy: existing.repaired ? "resend" : "partner" }, at)],
+          now,
+        );
         drift = { ...about, since: existing.since, repaired: existing.repaired, updatedAt: at, cleared: true };
         return "resolved";
       }
@@ -341,12 +363,28 @@ export class InstanceObject extends DurableObject<Bindings> {
       const repairNow = repair && !existing?.repaired && last !== null && last.target !== null && !hasOpenDelivery(this.#sql, connector);
       if (repairNow) {
         repairDeliveryId = newDeliveryId();
-        insertDelivery(this.#sql, { deliveryId: repairDeliveryId, eventSeq: last.seq, connector, status: "pending", reason: null, leaseUntil: now + this.#leaseMs(), at });
+        insertDelivery(this.#sql, {
+          deliveryId: repairDeliveryId,
+          eventSeq: last.seq,
+          connector,
+          status: "pending",
+          reason: null,
+          leaseUntil: now + this.#leaseMs(),
+          at,
+        });
         queued = messageFor(this.#sql, repairDeliveryId);
         this.#rescheduleAlarm();
       }
       const repaired = (existing?.repaired ?? false) || repairNow;
-      writeDrift(this.#sql, { connector, partnerValue: verdict.partnerValue, instanceValue: verdict.instanceValue, since, repaired, repairDeliveryId, updatedAt: at });
+      writeDrift(this.#sql, {
+        connector,
+        partnerValue: verdict.partnerValue,
+        instanceValue: verdict.instanceValue,
+        since,
+        repaired,
+        repairDeliveryId,
+        updatedAt: at,
+      });
       if (!existing) staged = stageOpsEvents(this.#sql, this.env, [driftDetected({ ...about, since })], now);
       drift = { ...about, since, repaired, updatedAt: at };
       return repairNow ? "repairing" : "drifted";
@@ -354,7 +392,17 @@ export class InstanceObject extends DurableObject<Bindings> {
     const deliveries: DeliveryProjection[] = [];
     if (queued) {
       const m: DeliveryMessage = queued;
-      deliveries.push({ deliveryId: m.deliveryId, instanceKey: m.instanceKey, connector, eventType: m.event.type, status: "pending", attempts: 0, reason: null, createdAt: at, updatedAt: at });
+      deliveries.push({
+        deliveryId: m.deliveryId,
+        instanceKey: m.instanceKey,
+        connector,
+        eventType: m.event.type,
+        status: "pending",
+        attempts: 0,
+        reason: null,
+        createdAt: at,
+        updatedAt: at,
+      });
       await this.#send([m]);
     }
     if (drift || deliveries.length > 0) this.ctx.waitUntil(project(this.env, { drifts: drift ? [drift] : [], deliveries }));
@@ -423,10 +471,23 @@ export class InstanceObject extends DurableObject<Bindings> {
       // A consumer reported: the queue has the delivery, so its unreported sends start again from 0.
       this.#sql.exec(
         `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?`,
-        status, reason, delivery.attempts + (report.counts === false ? 0 : 1), JSON.stringify(log), leaseUntil, new Date(now).toISOString(), report.deliveryId,
+        status,
+        reason,
+        delivery.attempts + (report.counts === false ? 0 : 1),
+        JSON.stringify(log),
+        leaseUntil,
+        new Date(now).toISOString(),
+        report.deliveryId,
       );
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
-      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status, attempts: n, reason: report.reason ?? null }, now);
+      staged = stageDeliveryOpsEvents(
+        this.#sql,
+        this.env,
+        readInstance(this.#sql)?.key ?? "",
+        delivery,
+        { status, attempts: n, reason: report.reason ?? null },
+        now,
+      );
       this.#rescheduleAlarm();
     });
     await this.#sendIds(promoted ? [promoted] : []);
@@ -445,9 +506,21 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = Date.now();
     let staged = false;
     const promoted = this.#transaction(() => {
-      this.#sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, new Date(now).toISOString(), deliveryId);
+      this.#sql.exec(
+        "UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?",
+        reason,
+        new Date(now).toISOString(),
+        deliveryId,
+      );
       const next = promoteNext(this.#sql, delivery.connector, now + this.#leaseMs(), new Date(now).toISOString());
-      staged = stageDeliveryOpsEvents(this.#sql, this.env, readInstance(this.#sql)?.key ?? "", delivery, { status: "dead", attempts: delivery.attempts, reason }, now);
+      staged = stageDeliveryOpsEvents(
+        this.#sql,
+        this.env,
+        readInstance(this.#sql)?.key ?? "",
+        delivery,
+        { status: "dead", attempts: delivery.attempts, reason },
+        now,
+      );
       this.#rescheduleAlarm();
       return next;
     });
@@ -500,9 +573,18 @@ export class InstanceObject extends DurableObject<Bindings> {
       let id: string | null = deliveryId;
       if (delivery.status === "pending") {
         // Already the one in flight: send it again with a fresh lease.
-        this.#sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?", leaseUntil, at, deliveryId);
+        this.#sql.exec(
+          "UPDATE deliveries SET lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
+          leaseUntil,
+          at,
+          deliveryId,
+        );
       } else {
-        this.#sql.exec("UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?", at, deliveryId);
+        this.#sql.exec(
+          "UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
+          at,
+          deliveryId,
+        );
         id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
       }
       if (delivery.status === "dead") markReplayedDead(this.#sql, this.env, deliveryId);
@@ -684,7 +766,11 @@ export class InstanceObject extends DurableObject<Bindings> {
       }
     }
     if (failures.length > 0) {
-      console.error({ msg: "queue send failed", instance: messages[0]?.instanceKey, failures: failures.map((f) => ({ deliveryId: f.deliveryId, ...(f.kind === "failed" ? { error: f.error } : { bytes: f.bytes }) })) });
+      console.error({
+        msg: "queue send failed",
+        instance: messages[0]?.instanceKey,
+        failures: failures.map((f) => ({ deliveryId: f.deliveryId, ...(f.kind === "failed" ? { error: f.error } : { bytes: f.bytes }) })),
+      });
     }
     return failures;
   }
@@ -757,7 +843,6 @@ export class InstanceObject extends DurableObject<Bindings> {
     void this.ctx.storage.setAlarm(next);
     this.#alarmAt = next;
   }
-
 }
 
 /** App info arriving after release (a late vendor reply, an operator) adds no personal data. */

@@ -14,7 +14,9 @@ import type { DeliveryRecord } from "./records";
 const MARKS = "CREATE TABLE IF NOT EXISTS replayed_dead (delivery_id TEXT PRIMARY KEY) WITHOUT ROWID";
 
 function eventTypeOf(sql: SqlStorage, deliveryId: string): string {
-  const row = sql.exec<{ type: string }>("SELECT e.type FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?", deliveryId).toArray()[0];
+  const row = sql
+    .exec<{ type: string }>("SELECT e.type FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?", deliveryId)
+    .toArray()[0];
   return row ? String(row.type) : "unknown";
 }
 
@@ -33,10 +35,23 @@ function takeReplayedDead(sql: SqlStorage, deliveryId: string): boolean {
  * After a delivery's status changed to `after` (inside the same transaction): stages the event it
  * calls for, if any. True when something was staged (the caller relays after the commit).
  */
-export function stageDeliveryOpsEvents(sql: SqlStorage, env: Bindings, instanceKey: string, before: DeliveryRecord, after: { status: string; attempts: number; reason: string | null }, nowMs: number): boolean {
+export function stageDeliveryOpsEvents(
+  sql: SqlStorage,
+  env: Bindings,
+  instanceKey: string,
+  before: DeliveryRecord,
+  after: { status: string; attempts: number; reason: string | null },
+  nowMs: number,
+): boolean {
   if (!opsEnabled(env) || before.status === after.status) return false;
   const at = new Date(nowMs).toISOString();
-  const about = { deliveryId: before.deliveryId, connector: before.connector, instanceKey, eventType: eventTypeOf(sql, before.deliveryId), attempts: after.attempts };
+  const about = {
+    deliveryId: before.deliveryId,
+    connector: before.connector,
+    instanceKey,
+    eventType: eventTypeOf(sql, before.deliveryId),
+    attempts: after.attempts,
+  };
   if (after.status === "dead") {
     return stageOpsEvents(sql, env, [deadLettered({ ...about, reason: after.reason ?? "dead-lettered" }, at)], nowMs);
   }
@@ -50,7 +65,12 @@ export function stageDeliveryOpsEvents(sql: SqlStorage, env: Bindings, instanceK
  * A delivery this object dead-lettered itself (never queued: too large, or sent too often without a
  * report), already marked dead: stages its `delivery.dead_lettered`. True when something was staged.
  */
-export function stageDeadByObject(sql: SqlStorage, env: Bindings, dead: { deliveryId: string; connector: string; instanceKey: string; eventType: string; attempts: number; reason: string }, nowMs: number): boolean {
+export function stageDeadByObject(
+  sql: SqlStorage,
+  env: Bindings,
+  dead: { deliveryId: string; connector: string; instanceKey: string; eventType: string; attempts: number; reason: string },
+  nowMs: number,
+): boolean {
   if (!opsEnabled(env)) return false;
   return stageOpsEvents(sql, env, [deadLettered(dead, new Date(nowMs).toISOString())], nowMs);
 }

@@ -78,7 +78,15 @@ export function insertDelivery(
   sql.exec(
     `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, unreported_sends, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    d.deliveryId, d.eventSeq, d.connector, d.status, d.reason, d.leaseUntil, d.status === "pending" ? 1 : 0, d.at, d.at,
+    d.deliveryId,
+    d.eventSeq,
+    d.connector,
+    d.status,
+    d.reason,
+    d.leaseUntil,
+    d.status === "pending" ? 1 : 0,
+    d.at,
+    d.at,
   );
 }
 
@@ -132,7 +140,11 @@ export function takeOverdue(sql: SqlStorage, nowMs: number, lease: number = DELI
       settleDead(sql, d, reason, { at, outcome: "no_consumer_report", excerpt: reason, durationMs: 0 });
       dead.push(d.deliveryId);
     } else {
-      sql.exec("UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1, attempt_claim_until = NULL WHERE delivery_id = ?", nowMs + lease, d.deliveryId);
+      sql.exec(
+        "UPDATE deliveries SET lease_until = ?, unreported_sends = unreported_sends + 1, attempt_claim_until = NULL WHERE delivery_id = ?",
+        nowMs + lease,
+        d.deliveryId,
+      );
       resend.push(d.deliveryId);
     }
   }
@@ -164,7 +176,11 @@ export function recordSendFailure(sql: SqlStorage, failure: SendFailure, nowMs: 
   const log = appendAttempt(d, { at, outcome: "queue_send_failed", excerpt: error, durationMs: 0, nextRetryS: delayMs / 1000 });
   sql.exec(
     "UPDATE deliveries SET attempts = ?, attempt_log = ?, lease_until = ?, updated_at = ? WHERE delivery_id = ?",
-    d.attempts + 1, JSON.stringify(log), nowMs + delayMs, at, d.deliveryId,
+    d.attempts + 1,
+    JSON.stringify(log),
+    nowMs + delayMs,
+    at,
+    d.deliveryId,
   );
   return null;
 }
@@ -173,7 +189,11 @@ function settleDead(sql: SqlStorage, d: DeliveryRecord, reason: string, attempt:
   const log = appendAttempt(d, attempt);
   sql.exec(
     "UPDATE deliveries SET status = 'dead', reason = ?, attempts = ?, attempt_log = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?",
-    reason, d.attempts + 1, JSON.stringify(log), attempt.at, d.deliveryId,
+    reason,
+    d.attempts + 1,
+    JSON.stringify(log),
+    attempt.at,
+    d.deliveryId,
   );
   return { ...d, status: "dead", reason, attempts: d.attempts + 1, attemptLog: log, leaseUntil: null, updatedAt: attempt.at };
 }
@@ -227,7 +247,9 @@ export function supersedingDelivery(
       `SELECT d.delivery_id, d.status, e.type FROM deliveries d JOIN events e ON e.seq = d.event_seq
        WHERE d.connector = ? AND d.event_seq > ? AND d.delivery_id != ? AND d.status IN ('delivered', 'pending', 'parked')
        ORDER BY d.event_seq DESC LIMIT 1`,
-      delivery.connector, delivery.eventSeq, delivery.deliveryId,
+      delivery.connector,
+      delivery.eventSeq,
+      delivery.deliveryId,
     )
     .toArray()[0];
   return row ? { deliveryId: String(row.delivery_id), status: String(row.status) as DeliveryStatus, type: String(row.type) } : null;
@@ -320,8 +342,9 @@ export function claimAttempt(sql: SqlStorage, deliveryId: string, nowMs: number,
     sql.exec(
       `UPDATE deliveries SET attempt_claim_until = ? WHERE delivery_id = ? AND status = 'pending'
        AND (attempt_claim_until IS NULL OR attempt_claim_until <= ?)`,
-      nowMs + claimMs, deliveryId, nowMs,
+      nowMs + claimMs,
+      deliveryId,
+      nowMs,
     ).rowsWritten > 0
   );
 }
-

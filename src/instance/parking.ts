@@ -21,8 +21,12 @@ export const PARKED_RECHECK_MS = 6 * 3_600_000;
 /** Parks a delivery that is in flight (or already parked). False when it has settled meanwhile. */
 export function parkDelivery(sql: SqlStorage, deliveryId: string, recheckAt: number, at: string): boolean {
   return (
-    sql.exec("UPDATE deliveries SET status = 'parked', lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ? AND status IN ('pending', 'parked')", recheckAt, at, deliveryId)
-      .rowsWritten > 0
+    sql.exec(
+      "UPDATE deliveries SET status = 'parked', lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ? AND status IN ('pending', 'parked')",
+      recheckAt,
+      at,
+      deliveryId,
+    ).rowsWritten > 0
   );
 }
 
@@ -42,7 +46,13 @@ export function overdueParked(sql: SqlStorage, nowMs: number): string[] {
 
 /** Back in flight with a fresh lease; the send that follows is counted like any other (instance/outbox). */
 export function unpark(sql: SqlStorage, ids: readonly string[], leaseUntil: number, at: string): void {
-  for (const id of ids) sql.exec("UPDATE deliveries SET status = 'pending', lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ? AND status = 'parked'", leaseUntil, at, id);
+  for (const id of ids)
+    sql.exec(
+      "UPDATE deliveries SET status = 'pending', lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ? AND status = 'parked'",
+      leaseUntil,
+      at,
+      id,
+    );
 }
 
 /** The queue message of a woken delivery, carrying the attempts already made. */

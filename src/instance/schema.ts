@@ -67,7 +67,13 @@ CREATE TABLE IF NOT EXISTS nonces (
  * the installation that created them.
  */
 export function migrateSchema(sql: SqlStorage): void {
-  const columns = (table: string) => new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).toArray().map((r) => r.name));
+  const columns = (table: string) =>
+    new Set(
+      sql
+        .exec<{ name: string }>("SELECT name FROM pragma_table_info(?)", table)
+        .toArray()
+        .map((r) => r.name),
+    );
   // A table that does not exist yet is created whole by SCHEMA: nothing to add to it.
   const instance = columns("instance");
   if (instance.size > 0 && !instance.has("market_time")) sql.exec("ALTER TABLE instance ADD COLUMN market_time INTEGER");

@@ -13,10 +13,7 @@ import { eventFromRow, instanceFromRow, type AttemptRecord, type EventRecord, ty
 /** The queue message for a delivery, with the instance's current refs. */
 export function messageFor(sql: SqlStorage, deliveryId: string): DeliveryMessage | null {
   const row = sql
-    .exec<Row>(
-      "SELECT d.delivery_id, d.connector, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?",
-      deliveryId,
-    )
+    .exec<Row>("SELECT d.delivery_id, d.connector, e.payload FROM deliveries d JOIN events e ON e.seq = d.event_seq WHERE d.delivery_id = ?", deliveryId)
     .toArray()[0];
   const instance = readInstance(sql);
   if (!row || !instance) return null;
@@ -57,18 +54,47 @@ export function writeInstance(sql: SqlStorage, r: InstanceRecord): void {
      ON CONFLICT (id) DO UPDATE SET state = excluded.state, plan = excluded.plan, expires_at = excluded.expires_at,
        refs = excluded.refs, app_info = excluded.app_info, version = excluded.version, updated_at = excluded.updated_at,
        market_time = excluded.market_time, owner = excluded.owner`,
-    r.key, r.source, r.externalId, r.state, JSON.stringify(r.plan), r.expiresAt, JSON.stringify(r.refs),
-    JSON.stringify(r.appInfo), r.test ? 1 : 0, r.version, r.createdAt, r.updatedAt, r.marketTime, r.owner,
+    r.key,
+    r.source,
+    r.externalId,
+    r.state,
+    JSON.stringify(r.plan),
+    r.expiresAt,
+    JSON.stringify(r.refs),
+    JSON.stringify(r.appInfo),
+    r.test ? 1 : 0,
+    r.version,
+    r.createdAt,
+    r.updatedAt,
+    r.marketTime,
+    r.owner,
   );
 }
 
-export function insertEvent(sql: SqlStorage, eventId: string, cmd: LifecycleCommand, from: string | null, to: string, at: string, snapshot: EventSnapshot): number {
+export function insertEvent(
+  sql: SqlStorage,
+  eventId: string,
+  cmd: LifecycleCommand,
+  from: string | null,
+  to: string,
+  at: string,
+  snapshot: EventSnapshot,
+): number {
   return Number(
     sql
       .exec<{ seq: number }>(
         `INSERT INTO events (event_id, event_key, scope, type, from_state, to_state, occurred_at, test, answer, payload, market_time)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-        eventId, cmd.eventKey, cmd.keyScope, snapshot.type, from, to, at, cmd.test ? 1 : 0, JSON.stringify(cmd.answer), JSON.stringify(snapshot),
+        eventId,
+        cmd.eventKey,
+        cmd.keyScope,
+        snapshot.type,
+        from,
+        to,
+        at,
+        cmd.test ? 1 : 0,
+        JSON.stringify(cmd.answer),
+        JSON.stringify(snapshot),
         cmd.marketTime ?? null,
       )
       .one().seq,

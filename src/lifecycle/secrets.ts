@@ -5,7 +5,19 @@
  */
 
 /** Name patterns of credentials: `password`, `pass`, `accessToken`, `api_key`, `Authorization`, MOR's `hash`… */
-const SECRET_NAME_PATTERNS = ["pass(?:word|wd)?$", "password", "secret", "token", "api_?key", "access_?key", "private_?key", "signature", "authorization", "credential", "^hash$"];
+const SECRET_NAME_PATTERNS = [
+  "pass(?:word|wd)?$",
+  "password",
+  "secret",
+  "token",
+  "api_?key",
+  "access_?key",
+  "private_?key",
+  "signature",
+  "authorization",
+  "credential",
+  "^hash$",
+];
 
 const SECRET_NAME = new RegExp(SECRET_NAME_PATTERNS.join("|"), "i");
 

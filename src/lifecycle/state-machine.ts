@@ -66,7 +66,14 @@ export function decide(instance: InstanceRecord | null, cmd: LifecycleCommand, n
   }
 
   // update: new plan or resources; state unchanged.
-  return { kind: "apply", eventType: "instance.updated", from: instance.state, to: instance.state, expiresAt: instance.expiresAt, plan: { ...instance.plan, ...(cmd.plan ?? {}) } };
+  return {
+    kind: "apply",
+    eventType: "instance.updated",
+    from: instance.state,
+    to: instance.state,
+    expiresAt: instance.expiresAt,
+    plan: { ...instance.plan, ...(cmd.plan ?? {}) },
+  };
 }
 
 /** Extends from the later of now and the current expiry, so a late renewal does not lose days. */

@@ -10,13 +10,7 @@ export type InstanceState = (typeof INSTANCE_STATES)[number];
 export type LifecycleAction = "provision" | "renew" | "update" | "suspend" | "resume" | "expire" | "release";
 
 export type InstanceEventType =
-  | "instance.provisioned"
-  | "instance.renewed"
-  | "instance.updated"
-  | "instance.suspended"
-  | "instance.resumed"
-  | "instance.expired"
-  | "instance.released";
+  "instance.provisioned" | "instance.renewed" | "instance.updated" | "instance.suspended" | "instance.resumed" | "instance.expired" | "instance.released";
 
 export type UserEventType = "user.created" | "user.updated" | "user.activated" | "user.deactivated" | "user.deleted";
 

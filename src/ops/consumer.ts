@@ -29,7 +29,9 @@ export function classifyOpsResponse(status: number, text: string, retryAfter: st
       return { kind: "delivered", status, excerpt: logged };
     case "transient": {
       const retryAfterS = parseRetryAfter(retryAfter, nowMs);
-      return retryAfterS === undefined ? { kind: "transient", status, excerpt: logged, reason } : { kind: "transient", status, excerpt: logged, reason, retryAfterS };
+      return retryAfterS === undefined
+        ? { kind: "transient", status, excerpt: logged, reason }
+        : { kind: "transient", status, excerpt: logged, reason, retryAfterS };
     }
     case "permanent":
       return { kind: "permanent", status, excerpt: logged, reason };
@@ -65,7 +67,10 @@ async function settle(message: Message<OpsMessage>, env: Bindings): Promise<void
       log(ops, "delivered", message.attempts, ms);
       return;
     }
-    const decision = verdict.kind === "permanent" ? { retry: false as const, reason: verdict.reason } : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random });
+    const decision =
+      verdict.kind === "permanent"
+        ? { retry: false as const, reason: verdict.reason }
+        : nextRetryDelay({ attempt: message.attempts, outcome: verdict, random: Math.random });
     if (decision.retry) {
       await outbox.recordAttempt({ deliveryId: ops.deliveryId, result: "retrying", nextRetryS: decision.delayS, reason: verdict.reason, ...status });
       message.retry({ delaySeconds: decision.delayS });

@@ -15,7 +15,14 @@
  */
 import { maskSecretPairs } from "../lifecycle/secrets";
 
-export const OPS_EVENT_TYPES = ["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed", "instance.drift_detected", "instance.drift_repaired"] as const;
+export const OPS_EVENT_TYPES = [
+  "delivery.dead_lettered",
+  "delivery.recovered",
+  "connector.paused",
+  "connector.resumed",
+  "instance.drift_detected",
+  "instance.drift_repaired",
+] as const;
 export type OpsEventType = (typeof OPS_EVENT_TYPES)[number];
 
 export type PausedBy = "operator" | "breaker";
@@ -89,7 +96,12 @@ const stamp = (iso: string): string => Date.parse(iso).toString(36);
 const core = (deliveryId: string): string => deliveryId.replace(/^dlv_/, "");
 
 export function deadLettered(data: DeadLetteredData, at: string): OpsEvent {
-  return { id: `ops_dl_${core(data.deliveryId)}_${stamp(at)}`, type: "delivery.dead_lettered", occurredAt: at, data: { ...data, reason: opsReason(data.reason) } };
+  return {
+    id: `ops_dl_${core(data.deliveryId)}_${stamp(at)}`,
+    type: "delivery.dead_lettered",
+    occurredAt: at,
+    data: { ...data, reason: opsReason(data.reason) },
+  };
 }
 
 export function recovered(data: RecoveredData, at: string): OpsEvent {
@@ -97,7 +109,12 @@ export function recovered(data: RecoveredData, at: string): OpsEvent {
 }
 
 export function connectorPaused(data: PausedData): OpsEvent {
-  return { id: `ops_cp_${data.connector}_${stamp(data.since)}`, type: "connector.paused", occurredAt: data.since, data: { ...data, reason: opsReason(data.reason) } };
+  return {
+    id: `ops_cp_${data.connector}_${stamp(data.since)}`,
+    type: "connector.paused",
+    occurredAt: data.since,
+    data: { ...data, reason: opsReason(data.reason) },
+  };
 }
 
 export function connectorResumed(data: ResumedData, at: string): OpsEvent {

@@ -81,7 +81,13 @@ export class OpsObject extends DurableObject<Bindings> {
     this.ctx.storage.transactionSync(() => {
       const status = report.result === "retrying" ? "pending" : report.result;
       const leaseUntil = status === "pending" ? now + (report.nextRetryS ?? 0) * 1000 + DELIVERY_LEASE_MS : null;
-      settle(this.#sql, report.deliveryId, status, { attempts: current.attempts + 1, reason: report.reason ?? null, leaseUntil, httpStatus: report.status ?? null, at });
+      settle(this.#sql, report.deliveryId, status, {
+        attempts: current.attempts + 1,
+        reason: report.reason ?? null,
+        leaseUntil,
+        httpStatus: report.status ?? null,
+        at,
+      });
       noteOutcome(this.#sql, report.result === "delivered", at, report.reason ?? null);
       if (status !== "pending") promoted = promoteNext(this.#sql, current.lane, now + DELIVERY_LEASE_MS, at);
       this.#scheduleAlarm();
@@ -122,7 +128,8 @@ export class OpsObject extends DurableObject<Bindings> {
       console.error({ msg: "ops queue send failed; alarm will retry", events: messages.length, error: String(err) });
       const retryAt = Date.now() + SEND_RETRY_MS;
       this.ctx.storage.transactionSync(() => {
-        for (const m of messages) this.#sql.exec("UPDATE ops_deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
+        for (const m of messages)
+          this.#sql.exec("UPDATE ops_deliveries SET lease_until = ? WHERE delivery_id = ? AND status = 'pending'", retryAt, m.deliveryId);
         this.#scheduleAlarm();
       });
     }

@@ -58,15 +58,34 @@ export function insertOpsEvent(sql: SqlStorage, event: OpsEvent, lane: string, l
   sql.exec(
     `INSERT INTO ops_deliveries (delivery_id, lane, seq, type, payload, status, lease_until, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    event.id, lane, seq, event.type, JSON.stringify(event), now ? "pending" : "waiting", now ? leaseUntil : null, at, at,
+    event.id,
+    lane,
+    seq,
+    event.type,
+    JSON.stringify(event),
+    now ? "pending" : "waiting",
+    now ? leaseUntil : null,
+    at,
+    at,
   );
   return now;
 }
 
-export function settle(sql: SqlStorage, id: string, status: OpsStatus, u: { attempts: number; reason: string | null; leaseUntil: number | null; httpStatus: number | null; at: string }): void {
+export function settle(
+  sql: SqlStorage,
+  id: string,
+  status: OpsStatus,
+  u: { attempts: number; reason: string | null; leaseUntil: number | null; httpStatus: number | null; at: string },
+): void {
   sql.exec(
     "UPDATE ops_deliveries SET status = ?, attempts = ?, reason = ?, lease_until = ?, last_status = ?, updated_at = ? WHERE delivery_id = ?",
-    status, u.attempts, u.reason, u.leaseUntil, u.httpStatus, u.at, id,
+    status,
+    u.attempts,
+    u.reason,
+    u.leaseUntil,
+    u.httpStatus,
+    u.at,
+    id,
   );
 }
 
@@ -80,7 +99,10 @@ export function promoteNext(sql: SqlStorage, lane: string, leaseUntil: number, a
 }
 
 export function overdue(sql: SqlStorage, nowMs: number): string[] {
-  return sql.exec<Row>("SELECT delivery_id FROM ops_deliveries WHERE status = 'pending' AND lease_until <= ?", nowMs).toArray().map((r) => String(r.delivery_id));
+  return sql
+    .exec<Row>("SELECT delivery_id FROM ops_deliveries WHERE status = 'pending' AND lease_until <= ?", nowMs)
+    .toArray()
+    .map((r) => String(r.delivery_id));
 }
 
 export function stalledLanes(sql: SqlStorage): string[] {
@@ -118,7 +140,8 @@ export function noteOutcome(sql: SqlStorage, ok: boolean, at: string, reason: st
     sql.exec(
       `INSERT INTO ops_endpoint (id, last_failure_at, last_failure_reason) VALUES (1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET last_failure_at = excluded.last_failure_at, last_failure_reason = excluded.last_failure_reason`,
-      at, reason,
+      at,
+      reason,
     );
   }
 }

@@ -44,7 +44,11 @@ async function flushLater(env: Bindings): Promise<void> {
   try {
     await operationsIndex(env).countInbound(counts);
   } catch (err) {
-    console.error({ msg: "inbound figures not recorded", calls: counts.reduce((n, c) => n + c.calls, 0), error: err instanceof Error ? err.message : String(err) });
+    console.error({
+      msg: "inbound figures not recorded",
+      calls: counts.reduce((n, c) => n + c.calls, 0),
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 

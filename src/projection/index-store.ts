@@ -69,7 +69,13 @@ export function upsertInstance(sql: SqlStorage, i: InstanceProjection): boolean 
       `INSERT INTO instances (key, source, state, test, version, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET state = excluded.state, test = excluded.test, version = excluded.version, updated_ms = excluded.updated_ms
        WHERE excluded.updated_ms > instances.updated_ms OR (excluded.updated_ms = instances.updated_ms AND excluded.version > instances.version)`,
-      i.key, i.source, i.state, i.test ? 1 : 0, i.version, ms(i.createdAt), ms(i.updatedAt),
+      i.key,
+      i.source,
+      i.state,
+      i.test ? 1 : 0,
+      i.version,
+      ms(i.createdAt),
+      ms(i.updatedAt),
     ).rowsWritten > 0
   );
 }
@@ -83,26 +89,39 @@ export function upsertDelivery(sql: SqlStorage, d: DeliveryProjection): boolean 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (delivery_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, reason = excluded.reason, updated_ms = excluded.updated_ms
        WHERE excluded.updated_ms > deliveries.updated_ms OR (excluded.updated_ms = deliveries.updated_ms AND excluded.attempts > deliveries.attempts)`,
-      d.deliveryId, d.instanceKey, d.connector, d.eventType, d.status, d.attempts, d.reason?.slice(0, MAX_REASON) ?? null, ms(d.createdAt), updated,
+      d.deliveryId,
+      d.instanceKey,
+      d.connector,
+      d.eventType,
+      d.status,
+      d.attempts,
+      d.reason?.slice(0, MAX_REASON) ?? null,
+      ms(d.createdAt),
+      updated,
     ).rowsWritten > 0;
   if (!changed || !d.countAs) return changed;
   sql.exec(
     `INSERT INTO delivery_minutes (minute, connector, outcome, n) VALUES (?, ?, ?, 1)
      ON CONFLICT (minute, connector, outcome) DO UPDATE SET n = n + 1`,
-    minuteOf(updated), d.connector, d.countAs,
+    minuteOf(updated),
+    d.connector,
+    d.countAs,
   );
   if (d.countAs === "delivered") {
     sql.exec(
       `INSERT INTO connector_last (connector, last_success_ms) VALUES (?, ?)
        ON CONFLICT (connector) DO UPDATE SET last_success_ms = MAX(COALESCE(last_success_ms, 0), excluded.last_success_ms)`,
-      d.connector, updated,
+      d.connector,
+      updated,
     );
   } else if (d.countAs === "retrying" || d.countAs === "dead") {
     sql.exec(
       `INSERT INTO connector_last (connector, last_failure_ms, last_failure_reason) VALUES (?, ?, ?)
        ON CONFLICT (connector) DO UPDATE SET last_failure_ms = excluded.last_failure_ms, last_failure_reason = excluded.last_failure_reason
        WHERE excluded.last_failure_ms >= COALESCE(connector_last.last_failure_ms, 0)`,
-      d.connector, updated, d.reason?.slice(0, MAX_REASON) ?? null,
+      d.connector,
+      updated,
+      d.reason?.slice(0, MAX_REASON) ?? null,
     );
   }
   return changed;
@@ -112,7 +131,10 @@ export function addInbound(sql: SqlStorage, minute: number, route: string, resul
   sql.exec(
     `INSERT INTO inbound_minutes (minute, route, result, calls) VALUES (?, ?, ?, ?)
      ON CONFLICT (minute, route, result) DO UPDATE SET calls = calls + excluded.calls`,
-    minute, route, result, calls,
+    minute,
+    route,
+    result,
+    calls,
   );
 }
 
@@ -155,7 +177,16 @@ function where(eq: Array<[string, string | undefined]>, timeColumn: string, idCo
 }
 
 export function findInstances(sql: SqlStorage, f: InstanceFilter): { items: IndexedInstance[]; next: Position | null } {
-  const w = where([["state", f.state], ["source", f.source]], "updated_ms", "key", f.updatedSinceMs, f.after);
+  const w = where(
+    [
+      ["state", f.state],
+      ["source", f.source],
+    ],
+    "updated_ms",
+    "key",
+    f.updatedSinceMs,
+    f.after,
+  );
   const rows = sql.exec<Row>(`SELECT * FROM instances ${w.sql} ORDER BY updated_ms DESC, key DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
@@ -194,7 +225,16 @@ export interface IndexedDelivery {
 }
 
 export function findDeliveries(sql: SqlStorage, f: DeliveryFilter): { items: IndexedDelivery[]; next: Position | null } {
-  const w = where([["status", f.status], ["connector", f.connector]], "updated_ms", "delivery_id", f.sinceMs, f.after);
+  const w = where(
+    [
+      ["status", f.status],
+      ["connector", f.connector],
+    ],
+    "updated_ms",
+    "delivery_id",
+    f.sinceMs,
+    f.after,
+  );
   const rows = sql.exec<Row>(`SELECT * FROM deliveries ${w.sql} ORDER BY updated_ms DESC, delivery_id DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
@@ -247,7 +287,9 @@ export function connectorFigures(sql: SqlStorage, sinceMs: number): ConnectorFig
     if (!e) out.set(c, (e = { connector: c, counts: {}, lastSuccessAt: null, lastFailure: null }));
     return e;
   };
-  for (const r of sql.exec<Row>("SELECT connector, outcome, SUM(n) AS n FROM delivery_minutes WHERE minute >= ? GROUP BY connector, outcome", minuteOf(sinceMs)).toArray()) {
+  for (const r of sql
+    .exec<Row>("SELECT connector, outcome, SUM(n) AS n FROM delivery_minutes WHERE minute >= ? GROUP BY connector, outcome", minuteOf(sinceMs))
+    .toArray()) {
     entry(String(r.connector)).counts[String(r.outcome)] = Number(r.n);
   }
   for (const r of sql.exec<Row>("SELECT * FROM connector_last").toArray()) {
@@ -277,7 +319,9 @@ export function addReconcileTargets(sql: SqlStorage, i: InstanceProjection): voi
 /** The next `limit` targets after the connector's cursor, in key order; `done` when the walk reached the end. */
 export function reconcileSlice(sql: SqlStorage, connector: string, limit: number): { keys: string[]; done: boolean } {
   const after = sql.exec<Row>("SELECT after_key FROM reconcile_cursor WHERE connector = ?", connector).toArray()[0]?.after_key ?? "";
-  const rows = sql.exec<Row>("SELECT key FROM reconcile_targets WHERE connector = ? AND key > ? ORDER BY key LIMIT ?", connector, String(after), limit + 1).toArray();
+  const rows = sql
+    .exec<Row>("SELECT key FROM reconcile_targets WHERE connector = ? AND key > ? ORDER BY key LIMIT ?", connector, String(after), limit + 1)
+    .toArray();
   return { keys: rows.slice(0, limit).map((r) => String(r.key)), done: rows.length <= limit };
 }
 
@@ -285,7 +329,8 @@ export function reconcileSlice(sql: SqlStorage, connector: string, limit: number
 export function advanceReconcile(sql: SqlStorage, connector: string, lastKey: string | null, done: boolean): void {
   sql.exec(
     "INSERT INTO reconcile_cursor (connector, after_key) VALUES (?, ?) ON CONFLICT (connector) DO UPDATE SET after_key = excluded.after_key",
-    connector, done || lastKey === null ? "" : lastKey,
+    connector,
+    done || lastKey === null ? "" : lastKey,
   );
 }
 
@@ -298,7 +343,14 @@ export function upsertDrift(sql: SqlStorage, d: DriftProjection): boolean {
        ON CONFLICT (id) DO UPDATE SET partner_value = excluded.partner_value, instance_value = excluded.instance_value, since_ms = excluded.since_ms,
          repaired = excluded.repaired, updated_ms = excluded.updated_ms
        WHERE excluded.updated_ms >= drifts.updated_ms`,
-      id, d.instanceKey, d.connector, d.partnerValue, d.instanceValue, ms(d.since), d.repaired ? 1 : 0, ms(d.updatedAt),
+      id,
+      d.instanceKey,
+      d.connector,
+      d.partnerValue,
+      d.instanceValue,
+      ms(d.since),
+      d.repaired ? 1 : 0,
+      ms(d.updatedAt),
     ).rowsWritten > 0
   );
 }

@@ -15,6 +15,9 @@ export async function project(env: Bindings, batch: ProjectionBatch): Promise<vo
   try {
     await operationsIndex(env).project(batch);
   } catch (err) {
-    console.error({ msg: "index projection failed; the index lags until the next change or a rebuild", error: err instanceof Error ? err.message : String(err) });
+    console.error({
+      msg: "index projection failed; the index lags until the next change or a rebuild",
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }

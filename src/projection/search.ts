@@ -12,7 +12,10 @@ export interface Position {
 }
 
 export function encodeCursor(p: Position): string {
-  return btoa(JSON.stringify([p.ms, p.id])).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return btoa(JSON.stringify([p.ms, p.id]))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
 }
 
 /** The position in a cursor, or null when it is not one of ours. */

@@ -75,7 +75,16 @@ export function searchStatus(status: DeliveryStatus, attempts: number): SearchSt
 
 export function instanceProjection(i: InstanceRecord): InstanceProjection {
   const reconcile = !i.test && /^\d+$/.test(i.refs["mor.subscriptionId"] ?? "") ? ["mor"] : [];
-  return { key: i.key, source: i.source, state: i.state, test: i.test, version: i.version, createdAt: i.createdAt, updatedAt: i.updatedAt, ...(reconcile.length ? { reconcile } : {}) };
+  return {
+    key: i.key,
+    source: i.source,
+    state: i.state,
+    test: i.test,
+    version: i.version,
+    createdAt: i.createdAt,
+    updatedAt: i.updatedAt,
+    ...(reconcile.length ? { reconcile } : {}),
+  };
 }
 
 export function deliveryProjection(d: DeliveryRecord, instanceKey: string, eventType: string, countAs?: FigureOutcome): DeliveryProjection {

@@ -65,7 +65,14 @@ export async function runSweep(env: Bindings, limit = RECONCILE_BATCH): Promise<
   return summary;
 }
 
-async function checkOne(env: Bindings, key: string, byId: Map<string, MorSubscription>, deleteAction: 1 | 2 | 3, repair: boolean, summary: SweepSummary): Promise<void> {
+async function checkOne(
+  env: Bindings,
+  key: string,
+  byId: Map<string, MorSubscription>,
+  deleteAction: 1 | 2 | 3,
+  repair: boolean,
+  summary: SweepSummary,
+): Promise<void> {
   try {
     const stub = instanceObject(env, key);
     const check = (await stub.morExpectation()) as ReconcileCheck;
@@ -94,7 +101,11 @@ type Listing = { kind: "list"; subscriptions: MorSubscription[] } | { kind: "err
 
 async function listSubscriptions(config: { baseUrl: string; username: string; secret: string }): Promise<Listing> {
   const request = await subscriptionsGetRequest(config);
-  const result = await attemptFetch(request.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: request.form.toString() });
+  const result = await attemptFetch(request.url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: request.form.toString(),
+  });
   if (result.kind === "error") return { kind: "error", message: `${result.reason}: ${result.message}` };
   if (isRedirect(result.status)) return { kind: "error", message: `MOR answered a redirect (HTTP ${result.status}); check MOR_BASE_URL` };
   return parseSubscriptions(result.status, result.text);

@@ -95,7 +95,10 @@ describe("POST /admin/dead-letters/replay", () => {
     expect(firstBody.replayed).toEqual([{ deliveryId: m20, instanceKey: b.key }]);
     expect(firstBody.more).toBe(true);
 
-    const second = await call<Bulk>("/dead-letters/replay", { method: "POST", body: { ...window, limit: 1, ...(firstBody.cursor ? { cursor: firstBody.cursor } : {}) } });
+    const second = await call<Bulk>("/dead-letters/replay", {
+      method: "POST",
+      body: { ...window, limit: 1, ...(firstBody.cursor ? { cursor: firstBody.cursor } : {}) },
+    });
     expect(second.status, second.text).toBe(200);
     expect(second.body.replayed).toEqual([{ deliveryId: m10, instanceKey: a.key }]);
     expect(second.body.more).toBe(false);
@@ -112,8 +115,19 @@ describe("POST /admin/dead-letters/replay", () => {
     const { key } = await provisioned();
     const delivered = await seedDelivery(key, { status: "delivered", connector: "mor" });
     const ghost = `dlv_${"f".repeat(32)}`;
-    for (const [deliveryId, minute] of [[delivered, 40], [ghost, 41]] as const) {
-      const summary: DeadLetterSummary = { deliveryId, instanceKey: key, connector: "mor", eventType: "instance.provisioned", reason: "x", attempts: 3, deadAt: at(minute) };
+    for (const [deliveryId, minute] of [
+      [delivered, 40],
+      [ghost, 41],
+    ] as const) {
+      const summary: DeadLetterSummary = {
+        deliveryId,
+        instanceKey: key,
+        connector: "mor",
+        eventType: "instance.provisioned",
+        reason: "x",
+        attempts: 3,
+        deadAt: at(minute),
+      };
       await indexDeadLetter(env.CACHE, summary);
     }
     const answer = await call<Bulk>("/dead-letters/replay", { method: "POST", body: { since: at(40), until: at(42) } });

@@ -27,7 +27,14 @@ describe("GET /admin/instances/{key}", () => {
     expect(answer.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(answer.headers.get("Cache-Control")).toBe("no-store");
     const body = InstanceDetailsResponse.parse(answer.body);
-    expect(body.instance).toMatchObject({ key, source: "koogallery", externalId: instanceId, state: "active", expiresAt: "2028-02-01T00:00:00.000Z", refs: {} });
+    expect(body.instance).toMatchObject({
+      key,
+      source: "koogallery",
+      externalId: instanceId,
+      state: "active",
+      expiresAt: "2028-02-01T00:00:00.000Z",
+      refs: {},
+    });
     expect(body.instance.plan.productId).toBe("OFFI000000000000000001");
     expect(body.events.map((e) => e.type)).toEqual(["instance.renewed", "instance.provisioned"]);
     const delivery = body.deliveries.find((d) => d.deliveryId === deliveryId);
@@ -120,7 +127,10 @@ describe("PUT /admin/instances/{key}/refs", () => {
   });
 
   it("an unknown instance is 404", async () => {
-    const answer = await call<ErrorAnswer>(`/instances/koogallery:${crypto.randomUUID()}/refs`, { method: "PUT", body: { refs: { "mor.subscriptionId": "1" } } });
+    const answer = await call<ErrorAnswer>(`/instances/koogallery:${crypto.randomUUID()}/refs`, {
+      method: "PUT",
+      body: { refs: { "mor.subscriptionId": "1" } },
+    });
     expect(answer.status).toBe(404);
   });
 

@@ -32,7 +32,9 @@ describe("GET /admin/openapi.json", () => {
   });
 
   const doc = adminOpenApiDocument() as unknown as Doc;
-  const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op })));
+  const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+  );
 
   it.each(operations.map((o) => [`${o.method} ${o.path}`, o] as const))("%s is routed and answers a documented status", async (name, { path, method, op }) => {
     const concrete = path

@@ -57,18 +57,21 @@ describe("maskSecretsInText", () => {
 
 describe("presentDelivery", () => {
   it("renders the lease as an ISO instant and masks the reason and every excerpt", () => {
-    const shown = presentDelivery({
-      deliveryId: "dlv_1",
-      eventSeq: 1,
-      connector: "koodrive",
-      status: "dead",
-      reason: 'login failed: {"accessToken":"t"}',
-      attempts: 1,
-      attemptLog: [{ n: 1, at: "2026-01-01T00:00:00.000Z", outcome: "permanent", status: 401, excerpt: '{"refreshToken":"r"}', durationMs: 5 }],
-      leaseUntil: Date.UTC(2026, 0, 1, 0, 15),
-      createdAt: "2026-01-01T00:00:00.000Z",
-      updatedAt: "2026-01-01T00:00:00.000Z",
-    }, false);
+    const shown = presentDelivery(
+      {
+        deliveryId: "dlv_1",
+        eventSeq: 1,
+        connector: "koodrive",
+        status: "dead",
+        reason: 'login failed: {"accessToken":"t"}',
+        attempts: 1,
+        attemptLog: [{ n: 1, at: "2026-01-01T00:00:00.000Z", outcome: "permanent", status: 401, excerpt: '{"refreshToken":"r"}', durationMs: 5 }],
+        leaseUntil: Date.UTC(2026, 0, 1, 0, 15),
+        createdAt: "2026-01-01T00:00:00.000Z",
+        updatedAt: "2026-01-01T00:00:00.000Z",
+      },
+      false,
+    );
     expect(shown.leaseUntil).toBe("2026-01-01T00:15:00.000Z");
     expect(shown.reason).toBe('login failed: {"accessToken":"********"}');
     expect(shown.attemptLog[0]?.excerpt).toBe('{"refreshToken":"********"}');
@@ -82,13 +85,26 @@ describe("presentDelivery", () => {
       status: "delivered" as const,
       reason: null,
       attempts: 1,
-      attemptLog: [{ n: 1, at: "2026-01-01T00:00:00.000Z", outcome: "delivered", status: 200, excerpt: '{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"[redacted]"}}', durationMs: 5 }],
+      attemptLog: [
+        {
+          n: 1,
+          at: "2026-01-01T00:00:00.000Z",
+          outcome: "delivered",
+          status: 200,
+          excerpt: '{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"[redacted]"}}',
+          durationMs: 5,
+        },
+      ],
       leaseUntil: null,
       createdAt: "2026-01-01T00:00:00.000Z",
       updatedAt: "2026-01-01T00:00:00.000Z",
     };
-    expect(presentDelivery(delivery, false).attemptLog[0]?.excerpt).toBe('{"appInfo":{"frontEndUrl":"https://t.test/","userName":"[withheld]","password":"********"}}');
-    expect(presentDelivery(delivery, true).attemptLog[0]?.excerpt).toBe('{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"********"}}');
+    expect(presentDelivery(delivery, false).attemptLog[0]?.excerpt).toBe(
+      '{"appInfo":{"frontEndUrl":"https://t.test/","userName":"[withheld]","password":"********"}}',
+    );
+    expect(presentDelivery(delivery, true).attemptLog[0]?.excerpt).toBe(
+      '{"appInfo":{"frontEndUrl":"https://t.test/","userName":"jane.buyer","password":"********"}}',
+    );
   });
 });
 

@@ -97,7 +97,11 @@ describe("an answer that does not match its schema", () => {
     const deliveryId = await seedDelivery(key, { status: "dead", deadAt: "2003-03-01T00:00:00.000Z" });
     // An attempt recorded by an older version, in a shape the schema no longer describes.
     await runInDurableObject(stubFor(key), (_o, state) => {
-      state.storage.sql.exec("UPDATE deliveries SET attempt_log = ? WHERE delivery_id = ?", JSON.stringify([{ n: 0, at: "yesterday", outcome: "permanent", excerpt: "token=s3cr3t", durationMs: 1 }]), deliveryId);
+      state.storage.sql.exec(
+        "UPDATE deliveries SET attempt_log = ? WHERE delivery_id = ?",
+        JSON.stringify([{ n: 0, at: "yesterday", outcome: "permanent", excerpt: "token=s3cr3t", durationMs: 1 }]),
+        deliveryId,
+      );
     });
     const spy = vi.spyOn(console, "error");
     const answer = await call<Replay>(`/deliveries/${deliveryId}/replay`, { method: "POST" });

@@ -58,7 +58,13 @@ describe("replay keeps each partner's order", () => {
     const expiry = await seedDelivery(key, { status: "delivered", connector: "mor", eventType: "instance.expired" });
     const answer = await call<Replay>(`/deliveries/${renewal}/replay?force=true`, { method: "POST" });
     expect(answer.status, answer.text).toBe(202);
-    expect(ReplayResponse.parse(answer.body)).toMatchObject({ replayed: true, instanceKey: key, forced: true, supersededBy: expiry, delivery: { deliveryId: renewal, status: "pending" } });
+    expect(ReplayResponse.parse(answer.body)).toMatchObject({
+      replayed: true,
+      instanceKey: key,
+      forced: true,
+      supersededBy: expiry,
+      delivery: { deliveryId: renewal, status: "pending" },
+    });
   });
 
   it("an in-order replay says it was not forced", async () => {
@@ -116,7 +122,13 @@ describe("bulk replays keep each partner's order", () => {
     await seedDelivery(key, { status: "delivered", connector: "mor", eventType: "instance.expired" });
     const refused = await call<Bulk>(`/instances/${encodeURIComponent(key)}/replay`, { method: "POST", body: {} });
     expect(refused.body.replayed).toEqual([]);
-    expect(refused.body.skipped).toEqual([{ deliveryId: renewal, instanceKey: key, reason: expect.stringMatching(/^a later event \(instance\.expired, delivery dlv_\w+\) was already delivered to mor/) }]);
+    expect(refused.body.skipped).toEqual([
+      {
+        deliveryId: renewal,
+        instanceKey: key,
+        reason: expect.stringMatching(/^a later event \(instance\.expired, delivery dlv_\w+\) was already delivered to mor/),
+      },
+    ]);
     expect(await statusOf(key, renewal)).toBe("dead");
     const forced = await call<Bulk>(`/instances/${encodeURIComponent(key)}/replay`, { method: "POST", body: { force: true } });
     expect(forced.body.replayed).toEqual([{ deliveryId: renewal, instanceKey: key }]);

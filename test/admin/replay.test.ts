@@ -59,7 +59,15 @@ describe("POST /admin/deliveries/{deliveryId}/replay", () => {
   it("a delivered delivery is 409, and a stale dead-letter entry for it is dropped", async () => {
     const { key } = await provisioned();
     const deliveryId = await seedDelivery(key, { status: "delivered" });
-    await indexDeadLetter(env.CACHE, { deliveryId, instanceKey: key, connector: "vendor", eventType: "instance.provisioned", reason: "x", attempts: 1, deadAt: "2002-01-02T00:00:00.000Z" });
+    await indexDeadLetter(env.CACHE, {
+      deliveryId,
+      instanceKey: key,
+      connector: "vendor",
+      eventType: "instance.provisioned",
+      reason: "x",
+      attempts: 1,
+      deadAt: "2002-01-02T00:00:00.000Z",
+    });
     const answer = await call<ErrorAnswer>(`/deliveries/${deliveryId}/replay`, { method: "POST" });
     expect(answer.status).toBe(409);
     expect(answer.body.error).toEqual({ code: "not_replayable", message: `${deliveryId}: delivery is delivered` });
@@ -71,7 +79,15 @@ describe("POST /admin/deliveries/{deliveryId}/replay", () => {
     const right = await provisioned();
     const wrong = await provisioned();
     const deliveryId = await seedDelivery(right.key, { status: "dead", connector: "mor", index: false });
-    await indexDeadLetter(env.CACHE, { deliveryId, instanceKey: wrong.key, connector: "mor", eventType: "instance.provisioned", reason: "x", attempts: 1, deadAt: "2002-01-03T00:00:00.000Z" });
+    await indexDeadLetter(env.CACHE, {
+      deliveryId,
+      instanceKey: wrong.key,
+      connector: "mor",
+      eventType: "instance.provisioned",
+      reason: "x",
+      attempts: 1,
+      deadAt: "2002-01-03T00:00:00.000Z",
+    });
     const answer = await call<Replay>(`/deliveries/${deliveryId}/replay?instance=${right.key}`, { method: "POST" });
     expect(answer.status, answer.text).toBe(202);
     expect(answer.body.instanceKey).toBe(right.key);

@@ -95,7 +95,12 @@ export async function seedDelivery(key: string, seed: Seed): Promise<string> {
     state.storage.sql.exec(
       `INSERT INTO deliveries (delivery_id, event_seq, connector, status, reason, lease_until, created_at, updated_at)
        VALUES (?, ?, ?, 'pending', NULL, ?, ?, ?)`,
-      deliveryId, seq, connector, leaseUntil, now, now,
+      deliveryId,
+      seq,
+      connector,
+      leaseUntil,
+      now,
+      now,
     );
   });
   if (seed.status === "pending") return deliveryId;
@@ -103,7 +108,13 @@ export async function seedDelivery(key: string, seed: Seed): Promise<string> {
   await stub.recordAttempt({
     deliveryId,
     result: seed.status,
-    attempt: { at: now, outcome: seed.status === "dead" ? "permanent" : "delivered", status: seed.status === "dead" ? 400 : 200, excerpt: seed.excerpt ?? "{}", durationMs: 12 },
+    attempt: {
+      at: now,
+      outcome: seed.status === "dead" ? "permanent" : "delivered",
+      status: seed.status === "dead" ? 400 : 200,
+      excerpt: seed.excerpt ?? "{}",
+      durationMs: 12,
+    },
     ...(seed.status === "dead" ? { reason } : {}),
   });
   if (seed.status === "dead" && seed.index !== false) {

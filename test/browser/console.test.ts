@@ -58,10 +58,10 @@ describe.skipIf(browserMissing)("console in Chromium", () => {
       persistTo: join(work, "state"),
       vars: { ...mocks.gatewayVars, ADMIN_TOKEN },
     });
-    const run = (await runScenario(
-      { scenario: "full-lifecycle", target: "koogallery-v1", url: gateway.url, key: SPEC_TEST_KEY, testFlag: "0" },
-      fetch,
-    )) as { ok: boolean; steps: Array<{ body?: unknown }> };
+    const run = (await runScenario({ scenario: "full-lifecycle", target: "koogallery-v1", url: gateway.url, key: SPEC_TEST_KEY, testFlag: "0" }, fetch)) as {
+      ok: boolean;
+      steps: Array<{ body?: unknown }>;
+    };
     expect(run.ok).toBe(true);
     const instanceId = run.steps.map((s) => (s.body as { instanceId?: string } | undefined)?.instanceId).find(Boolean);
     expect(instanceId).toBeDefined();

@@ -38,7 +38,11 @@ describe("operational events settings", () => {
     ]);
     const res = health(withOps("https://ops.example.com/hooks", "not-a-whsec-value"));
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ status: "degraded", opsEvents: true, problems: ["configuration OPS_WEBHOOK_SECRET must be whsec_ followed by base64"] });
+    expect(JSON.parse(text)).toMatchObject({
+      status: "degraded",
+      opsEvents: true,
+      problems: ["configuration OPS_WEBHOOK_SECRET must be whsec_ followed by base64"],
+    });
     expect(text).not.toContain("not-a-whsec-value");
   });
 });

@@ -41,7 +41,14 @@ describe("partner URLs", () => {
   });
 
   it.each(SETTINGS)("%s refuses plain http: to anything but loopback, naming the setting", (setting, read) => {
-    for (const url of ["http://vendor.test/webhooks", "http://10.0.0.5/x", "http://localhost.example.com/", "http://128.0.0.1/", "http://[::2]/", "ftp://vendor.test/"]) {
+    for (const url of [
+      "http://vendor.test/webhooks",
+      "http://10.0.0.5/x",
+      "http://localhost.example.com/",
+      "http://128.0.0.1/",
+      "http://[::2]/",
+      "ftp://vendor.test/",
+    ]) {
       let caught: unknown;
       try {
         read(configured({ [setting]: url }));

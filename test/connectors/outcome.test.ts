@@ -40,11 +40,27 @@ describe("excerptRedacted", () => {
 
 describe("classifyHttpStatus", () => {
   const rows: Array<[number, string]> = [
-    [200, "ok"], [201, "ok"], [204, "ok"], [299, "ok"],
-    [100, "permanent"], [301, "permanent"], [304, "permanent"],
-    [400, "permanent"], [401, "permanent"], [403, "permanent"], [404, "permanent"], [410, "permanent"], [422, "permanent"],
-    [408, "transient"], [425, "transient"], [429, "transient"],
-    [500, "transient"], [502, "transient"], [503, "transient"], [504, "transient"], [599, "transient"],
+    [200, "ok"],
+    [201, "ok"],
+    [204, "ok"],
+    [299, "ok"],
+    [100, "permanent"],
+    [301, "permanent"],
+    [304, "permanent"],
+    [400, "permanent"],
+    [401, "permanent"],
+    [403, "permanent"],
+    [404, "permanent"],
+    [410, "permanent"],
+    [422, "permanent"],
+    [408, "transient"],
+    [425, "transient"],
+    [429, "transient"],
+    [500, "transient"],
+    [502, "transient"],
+    [503, "transient"],
+    [504, "transient"],
+    [599, "transient"],
   ];
   it.each(rows)("%i -> %s", (status, expected) => {
     expect(classifyHttpStatus(status)).toBe(expected);
@@ -84,7 +100,10 @@ describe("fromRedirect", () => {
   });
 
   it("says so when there is no Location, and keeps a long one short", () => {
-    expect(fromRedirect("vendor endpoint", "VENDOR_WEBHOOK_URL", response(300, null))).toMatchObject({ kind: "permanent", reason: expect.stringContaining("no Location header") });
+    expect(fromRedirect("vendor endpoint", "VENDOR_WEBHOOK_URL", response(300, null))).toMatchObject({
+      kind: "permanent",
+      reason: expect.stringContaining("no Location header"),
+    });
     const long = fromRedirect("KooDrive", "KOODRIVE_BASE_URL", response(302, `https://x.example/${"a".repeat(5000)}`));
     expect(long.kind === "permanent" && long.reason.length).toBeLessThan(400);
   });

@@ -20,7 +20,7 @@ describe("canonicalJson: key order", () => {
     ["camelCase KooGallery names", { orderLineId: 1, orderId: 2, order: 3 }, '{"order":3,"orderId":2,"orderLineId":1}'],
     // é (U+00E9) sorts after z; 😀 is the surrogate pair D83D DE00, which sorts before U+FB00 ﬀ in
     // UTF-16 order (code-point order would put it after).
-    ["non-ASCII by UTF-16 code unit", { "\ufb00": 1, "😀": 2, "é": 3, z: 4 }, '{"z":4,"é":3,"😀":2,"ﬀ":1}'],
+    ["non-ASCII by UTF-16 code unit", { "\ufb00": 1, "😀": 2, é: 3, z: 4 }, '{"z":4,"é":3,"😀":2,"ﬀ":1}'],
     ["the empty key first", { a: 1, "": 2 }, '{"":2,"a":1}'],
     ["empty object", {}, "{}"],
   ];

@@ -28,7 +28,9 @@ async function rowChanges(key: string): Promise<number> {
 
 /** The same counter in the operations index (a projection, written after the instance commits). */
 async function indexRowChanges(): Promise<number> {
-  return runInDurableObject(operationsIndex(env), (_i: IndexObject, state) => Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n));
+  return runInDurableObject(operationsIndex(env), (_i: IndexObject, state) =>
+    Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n),
+  );
 }
 
 /** Waits until the index holds the instance's deliveries as the instance has them, and counted calls are flushed. */

@@ -53,7 +53,10 @@ async function provisioned(): Promise<{ key: string; instanceId: string; orderId
 const vendorDeliveries = async (key: string): Promise<DeliveryRecord[]> =>
   (await details(key))!.deliveries.filter((d) => d.connector === "vendor").sort((a, b) => a.eventSeq - b.eventSeq);
 const vendorTypesReceived = (instanceId: string) =>
-  partners.of("vendor").filter((r) => r.answered === 200 && r.body.includes(instanceId)).map((r) => (JSON.parse(r.body) as { type: string }).type);
+  partners
+    .of("vendor")
+    .filter((r) => r.answered === 200 && r.body.includes(instanceId))
+    .map((r) => (JSON.parse(r.body) as { type: string }).type);
 /** Replaces the instance's queue with one that keeps what the instance sends, for the test to deliver. */
 async function recordQueue(key: string): Promise<DeliveryMessage[]> {
   const sent: DeliveryMessage[] = [];
@@ -74,7 +77,10 @@ describe("an operator pauses a partner", () => {
   it("its deliveries wait, in order and without attempts, while other partners go on; on resume they go out in each instance's order", async () => {
     const a = await provisioned();
     const b = await provisioned();
-    const paused = await call<{ connector: { paused: boolean; pause: { by: string; reason: string } } }>("/connectors/vendor/pause", { method: "POST", body: { reason: "vendor maintenance" } });
+    const paused = await call<{ connector: { paused: boolean; pause: { by: string; reason: string } } }>("/connectors/vendor/pause", {
+      method: "POST",
+      body: { reason: "vendor maintenance" },
+    });
     expect(paused.status).toBe(200);
     expect(paused.body.connector).toMatchObject({ paused: true, pause: { by: "operator", reason: "vendor maintenance" } });
     const vendorCallsAtPause = partners.of("vendor").length;
@@ -161,7 +167,10 @@ describe("the circuit breaker", () => {
     }
     expect(vendorCalls() - before).toBe(CONSECUTIVE_FAILURES);
     const open = await gateView("vendor");
-    expect(open.pause).toMatchObject({ by: "breaker", reason: expect.stringMatching(/^8 attempts in a row failed \(last: vendor endpoint answered HTTP 503\)/) });
+    expect(open.pause).toMatchObject({
+      by: "breaker",
+      reason: expect.stringMatching(/^8 attempts in a row failed \(last: vendor endpoint answered HTTP 503\)/),
+    });
     expect(open.breaker.state).toBe("open");
     expect(open.parkedInstances).toBe(3);
     const attemptsAtOpen = await Promise.all(instances.map(async (i) => (await vendorDeliveries(i.key)).map((d) => d.attempts)));
@@ -180,7 +189,12 @@ describe("the circuit breaker", () => {
     expect(deadLetters).toEqual([]);
     // Probes spend no attempts, and every instance had its turn (the oldest parked goes first).
     expect(await Promise.all(instances.map(async (i) => (await vendorDeliveries(i.key)).map((d) => d.attempts)))).toEqual(attemptsAtOpen);
-    const probedInstances = new Set(partners.of("vendor").slice(before + CONSECUTIVE_FAILURES).map((r) => (JSON.parse(r.body) as { instance: { key: string } }).instance.key));
+    const probedInstances = new Set(
+      partners
+        .of("vendor")
+        .slice(before + CONSECUTIVE_FAILURES)
+        .map((r) => (JSON.parse(r.body) as { instance: { key: string } }).instance.key),
+    );
     expect(probedInstances.size).toBe(3);
     const stillOpen = await gateView("vendor");
     expect(stillOpen.paused).toBe(true);

@@ -23,7 +23,11 @@ afterEach(() => vi.restoreAllMocks());
 async function get(key: string, token: string | null = TOKEN, bindings = env) {
   const headers: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request<unknown, IncomingRequestCfProperties>(`https://gateway.test/entitlements/${encodeURIComponent(key)}`, { headers }), bindings, ctx);
+  const response = await worker.fetch(
+    new Request<unknown, IncomingRequestCfProperties>(`https://gateway.test/entitlements/${encodeURIComponent(key)}`, { headers }),
+    bindings,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return { status: response.status, headers: response.headers, text: await response.text() };
 }

@@ -91,7 +91,12 @@ describe("KooDrive answers that are not about credentials", () => {
     expect(delivery.status).toBe("dead");
     expect(delivery.reason).toMatch(/white ?list/i);
     expect(partners.logins).toBe(loginsBefore);
-    expect(partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire")).slice(-1)[0]?.answered).toBe(403);
+    expect(
+      partners
+        .of("koodrive")
+        .filter((r) => r.path.endsWith("notifyPackageExpire"))
+        .slice(-1)[0]?.answered,
+    ).toBe(403);
   });
 
   it("a 403 naming the token is a credential problem: the session is refreshed and the call succeeds", async () => {

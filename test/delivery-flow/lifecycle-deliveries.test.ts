@@ -34,7 +34,13 @@ describe("delivery of lifecycle events", () => {
     const hook = partners.of("vendor").find((r) => JSON.parse(r.body).instance.key === key)!;
     expect(hook.verified).toBe(true);
     const payload = JSON.parse(hook.body);
-    expect(payload).toMatchObject({ id: hook.headers["webhook-id"], type: "instance.provisioned", test: false, instance: { key, source: "koogallery", id: instanceId, state: "active" }, source: { system: "koogallery", activity: "newInstance" } });
+    expect(payload).toMatchObject({
+      id: hook.headers["webhook-id"],
+      type: "instance.provisioned",
+      test: false,
+      instance: { key, source: "koogallery", id: instanceId, state: "active" },
+      source: { system: "koogallery", activity: "newInstance" },
+    });
     // Personal data (the buyer's customerId included) is not forwarded by default.
     expect(payload.source.raw.customerId).toBeUndefined();
     expect(payload.source.raw.orderId).toBeDefined();
@@ -47,7 +53,12 @@ describe("delivery of lifecycle events", () => {
     await allSettled(key, 1);
     expectSigned(await v1({ activity: "expireInstance", instanceId, orderId }), "000000");
     const d = await allSettled(key, 4);
-    expect(d.deliveries.filter((x) => x.status === "delivered").map((x) => x.connector).sort()).toEqual(["koodrive", "mor", "vendor", "vendor"]);
+    expect(
+      d.deliveries
+        .filter((x) => x.status === "delivered")
+        .map((x) => x.connector)
+        .sort(),
+    ).toEqual(["koodrive", "mor", "vendor", "vendor"]);
     const notify = partners.of("koodrive").filter((r) => r.path.endsWith("notifyPackageExpire"));
     expect(notify.at(-1)?.verified).toBe(true);
     expect(JSON.parse(notify.at(-1)!.body)).toEqual({ carrierUserId: "189642158555241211", type: 2, packageId: "14" });
@@ -74,7 +85,11 @@ describe("delivery of lifecycle events", () => {
     await allSettled(key, 1);
     expectSigned(await v1({ activity: "refreshInstance", instanceId, orderId: unique("RN"), expireTime: "20300101000000" }), "000000");
     await allSettled(key, 3);
-    const mor = partners.of("mor").find((r) => r.path.endsWith("subscription_update") && new URLSearchParams(r.body).get("subscription_activation_end") === String(Date.UTC(2030, 0, 1) / 1000));
+    const mor = partners
+      .of("mor")
+      .find(
+        (r) => r.path.endsWith("subscription_update") && new URLSearchParams(r.body).get("subscription_activation_end") === String(Date.UTC(2030, 0, 1) / 1000),
+      );
     expect(mor?.verified).toBe(true);
   });
 
@@ -87,8 +102,19 @@ describe("delivery of lifecycle events", () => {
     expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "NORMAL" }), "000000");
     const d = await allSettled(key, 6);
     const resumed = d.events.find((e) => e.type === "instance.resumed")!;
-    expect(d.deliveries.filter((x) => x.eventSeq === resumed.seq).map((x) => [x.connector, x.status]).sort()).toEqual([["mor", "delivered"], ["vendor", "delivered"]]);
-    const updates = partners.of("mor").filter((r) => r.path.endsWith("subscription_update")).map((r) => new URLSearchParams(r.body));
+    expect(
+      d.deliveries
+        .filter((x) => x.eventSeq === resumed.seq)
+        .map((x) => [x.connector, x.status])
+        .sort(),
+    ).toEqual([
+      ["mor", "delivered"],
+      ["vendor", "delivered"],
+    ]);
+    const updates = partners
+      .of("mor")
+      .filter((r) => r.path.endsWith("subscription_update"))
+      .map((r) => new URLSearchParams(r.body));
     const restored = updates.find((f) => f.get("subscription_activation_end") === String(Date.UTC(2027, 1, 1) / 1000));
     expect(restored?.get("subscription_id")).toBe("77");
     expect(partners.of("mor").every((r) => r.verified)).toBe(true);
@@ -103,7 +129,11 @@ describe("delivery of lifecycle events", () => {
     const before = partners.of("mor").length;
     expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "NORMAL" }), "000000");
     await allSettled(key, 6);
-    const form = partners.of("mor").slice(before).map((r) => new URLSearchParams(r.body)).find((f) => f.get("subscription_until_canceled") === "1");
+    const form = partners
+      .of("mor")
+      .slice(before)
+      .map((r) => new URLSearchParams(r.body))
+      .find((f) => f.get("subscription_until_canceled") === "1");
     expect(form?.get("subscription_id")).toBe("77");
     expect(form?.has("subscription_activation_end")).toBe(false);
   });

@@ -25,7 +25,11 @@ describe("logs", () => {
     const deliveryId = (await details(key))!.deliveries[0]!.deliveryId;
 
     const objects = logged.map((args) => args[0]).filter((a): a is Record<string, unknown> => typeof a === "object" && a !== null);
-    expect(objects.find((o) => o.route === "koogallery" && o.activity === "newInstance")).toMatchObject({ instance: key, resultCode: "000000", ms: expect.any(Number) });
+    expect(objects.find((o) => o.route === "koogallery" && o.activity === "newInstance")).toMatchObject({
+      instance: key,
+      resultCode: "000000",
+      ms: expect.any(Number),
+    });
     expect(objects.find((o) => o.queue === "deliveries" && o.deliveryId === deliveryId)).toMatchObject({
       instance: key,
       connector: "vendor",
@@ -38,7 +42,8 @@ describe("logs", () => {
     const jsonStrings = logged.flat().filter((a) => typeof a === "string" && a.trim().startsWith("{"));
     expect(jsonStrings).toEqual([]);
     const text = JSON.stringify(logged);
-    for (const secret of [ACCESS_KEY, VENDOR_SECRET, "test-admin-token", "mor-test-secret", "carrier-pass", "app-password-123"]) expect(text).not.toContain(secret);
+    for (const secret of [ACCESS_KEY, VENDOR_SECRET, "test-admin-token", "mor-test-secret", "carrier-pass", "app-password-123"])
+      expect(text).not.toContain(secret);
     for (const personal of ["buyer@example.com", "8613800138000", "Zhang San", "tenant-admin"]) expect(text).not.toContain(personal);
   });
 });

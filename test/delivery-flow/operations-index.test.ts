@@ -42,7 +42,9 @@ async function all<T>(path: string, limit = 2): Promise<T[]> {
   let cursor: string | null = null;
   for (let pages = 0; pages < 200; pages++) {
     const sep = path.includes("?") ? "&" : "?";
-    const answer: { status: number; text: string; body: Page<T> } = await call<Page<T>>(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const answer: { status: number; text: string; body: Page<T> } = await call<Page<T>>(
+      `${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+    );
     expect(answer.status, answer.text).toBe(200);
     items.push(...answer.body.items);
     cursor = answer.body.cursor;
@@ -60,7 +62,8 @@ async function provisioned() {
 
 const stats = async (): Promise<Stats> => (await call<Stats>("/stats?window=1h")).body;
 const inboundCount = (s: Stats, result: string) => s.inbound.filter((r) => r.route === "koogallery" && r.result === result).reduce((n, r) => n + r.calls, 0);
-const deliveryCount = (s: Stats, connector: string, outcome: string) => s.deliveries.find((r) => r.connector === connector && r.outcome === outcome)?.count ?? 0;
+const deliveryCount = (s: Stats, connector: string, outcome: string) =>
+  s.deliveries.find((r) => r.connector === connector && r.outcome === outcome)?.count ?? 0;
 
 describe("instance search", () => {
   it("filters by state and source, newest change first, page by page without repeats", async () => {
@@ -115,7 +118,12 @@ describe("delivery search and figures", () => {
       const items = await all<Dlv>("/deliveries?status=dead&connector=vendor", 50);
       return items.some((d) => d.deliveryId === vendorDead) ? items : null;
     });
-    expect(deadOnes.find((d) => d.deliveryId === vendorDead)).toMatchObject({ instanceKey: key, eventType: "instance.expired", attempts: 1, reason: expect.stringContaining("410") });
+    expect(deadOnes.find((d) => d.deliveryId === vendorDead)).toMatchObject({
+      instanceKey: key,
+      eventType: "instance.expired",
+      attempts: 1,
+      reason: expect.stringContaining("410"),
+    });
     expect(deadOnes.every((d) => d.status === "dead" && d.connector === "vendor")).toBe(true);
     const delivered = await all<Dlv>("/deliveries?status=delivered&connector=mor", 50);
     expect(delivered.map((d) => d.deliveryId)).toContain(morDelivered);
@@ -136,10 +144,25 @@ describe("delivery search and figures", () => {
     const index = operationsIndex(env);
     const now = Date.now();
     const base: DeliveryProjection = {
-      deliveryId: `dlv_${crypto.randomUUID().replaceAll("-", "")}`, instanceKey: "koogallery:projection-test", connector: "mor", eventType: "instance.renewed",
-      status: "retrying", attempts: 1, reason: "MOR answered 503", createdAt: new Date(now - 1000).toISOString(), updatedAt: new Date(now).toISOString(), countAs: "retrying",
+      deliveryId: `dlv_${crypto.randomUUID().replaceAll("-", "")}`,
+      instanceKey: "koogallery:projection-test",
+      connector: "mor",
+      eventType: "instance.renewed",
+      status: "retrying",
+      attempts: 1,
+      reason: "MOR answered 503",
+      createdAt: new Date(now - 1000).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      countAs: "retrying",
     };
-    const newer: DeliveryProjection = { ...base, status: "delivered", attempts: 2, reason: null, updatedAt: new Date(now + 1000).toISOString(), countAs: "delivered" };
+    const newer: DeliveryProjection = {
+      ...base,
+      status: "delivered",
+      attempts: 2,
+      reason: null,
+      updatedAt: new Date(now + 1000).toISOString(),
+      countAs: "delivered",
+    };
     const counted = async () => {
       const s = (await index.figures(now - 60_000)) as Stats;
       return [deliveryCount(s, "mor", "retrying"), deliveryCount(s, "mor", "delivered")];
@@ -186,7 +209,10 @@ describe("index rebuild", () => {
     expect((await all<Inst>("/instances?state=active", 200)).some((i) => i.key === key)).toBe(false);
 
     const unknown = `koogallery:${crypto.randomUUID()}`;
-    const rebuilt = await call<{ rebuilt: string[]; missing: string[]; failed: string[] }>("/index/rebuild", { method: "POST", body: { keys: [key, unknown] } });
+    const rebuilt = await call<{ rebuilt: string[]; missing: string[]; failed: string[] }>("/index/rebuild", {
+      method: "POST",
+      body: { keys: [key, unknown] },
+    });
     expect(rebuilt.status).toBe(200);
     expect(rebuilt.body).toEqual({ rebuilt: [key], missing: [unknown], failed: [] });
     expect((await all<Inst>("/instances?state=active", 200)).some((i) => i.key === key)).toBe(true);

@@ -54,7 +54,9 @@ async function consume(message: DeliveryMessage, attempts: number): Promise<Dead
 const opsOf = (type: string) => partners.opsEvents().filter((e) => e.type === type);
 const opsRows = async () =>
   runInDurableObject(opsOutbox(env), (_o: OpsObject, state) =>
-    state.storage.sql.exec<{ delivery_id: string; type: string; status: string; payload: string }>("SELECT delivery_id, type, status, payload FROM ops_deliveries").toArray(),
+    state.storage.sql
+      .exec<{ delivery_id: string; type: string; status: string; payload: string }>("SELECT delivery_id, type, status, payload FROM ops_deliveries")
+      .toArray(),
   );
 
 describe("operational events", () => {
@@ -68,7 +70,14 @@ describe("operational events", () => {
     expect(announced).toMatchObject({
       id: expect.stringMatching(/^ops_/),
       occurredAt: expect.any(String),
-      data: { deliveryId: mor.deliveryId, connector: "mor", instanceKey: key, eventType: "instance.expired", attempts: 1, reason: expect.stringContaining("Access Denied") },
+      data: {
+        deliveryId: mor.deliveryId,
+        connector: "mor",
+        instanceKey: key,
+        eventType: "instance.expired",
+        attempts: 1,
+        reason: expect.stringContaining("Access Denied"),
+      },
     });
     const received = partners.of("ops").find((r) => JSON.parse(r.body).id === announced.id)!;
     expect(received.verified).toBe(true);
@@ -92,7 +101,10 @@ describe("operational events", () => {
       const e = partners.opsEvents().filter((x) => x.type.startsWith("connector.") && x.data.connector === "koodrive");
       return e.length >= 2 ? e : null;
     });
-    expect(events.map((e) => [e.type, e.data.by])).toEqual([["connector.paused", "operator"], ["connector.resumed", "operator"]]);
+    expect(events.map((e) => [e.type, e.data.by])).toEqual([
+      ["connector.paused", "operator"],
+      ["connector.resumed", "operator"],
+    ]);
     expect(events[0]!.data.reason).toBe("carrier maintenance window");
     expect(events[1]!.data.pausedSince).toBe(events[0]!.data.since);
   });

@@ -27,7 +27,10 @@ async function consume(message: DeliveryMessage): Promise<void> {
 }
 
 const statuses = async (key: string, connector: string) =>
-  (await details(key))!.deliveries.filter((d) => d.connector === connector).sort((a, b) => a.eventSeq - b.eventSeq).map((d) => d.status);
+  (await details(key))!.deliveries
+    .filter((d) => d.connector === connector)
+    .sort((a, b) => a.eventSeq - b.eventSeq)
+    .map((d) => d.status);
 
 describe("per-partner ordering", () => {
   it("renew, expire, release reach MOR in that order even when each is held up", async () => {
@@ -43,13 +46,20 @@ describe("per-partner ordering", () => {
 
     // The renewal's delivery fails permanently (dead-lettered): the next one still goes, in order.
     partners.fail("mor", 1, 200, "<page><status><error>Access Denied</error></status></page>");
-    for (const expected of [["dead", "pending", "waiting"], ["dead", "delivered", "pending"], ["dead", "delivered", "delivered"]]) {
+    for (const expected of [
+      ["dead", "pending", "waiting"],
+      ["dead", "delivered", "pending"],
+      ["dead", "delivered", "delivered"],
+    ]) {
       const head = (await pendingMessages(key)).find((m) => m.connector === "mor")!;
       await consume(head);
       expect(await statuses(key, "mor")).toEqual(expected);
     }
     expect(partners.of("mor").map((r) => r.path.split("/").pop())).toEqual(["subscription_update", "subscription_update", "subscription_delete"]);
-    const ends = partners.of("mor").slice(0, 2).map((r) => Number(new URLSearchParams(r.body).get("subscription_activation_end")));
+    const ends = partners
+      .of("mor")
+      .slice(0, 2)
+      .map((r) => Number(new URLSearchParams(r.body).get("subscription_activation_end")));
     expect(ends[0]).toBe(Date.UTC(2030, 0, 1) / 1000);
     expect(ends[1]).toBeLessThan(ends[0]!);
   });

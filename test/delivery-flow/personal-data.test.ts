@@ -41,8 +41,16 @@ async function setForwarding(key: string, forward: boolean): Promise<void> {
 }
 
 const newInstanceParams = (orderId: string) => ({
-  activity: "newInstance", businessId: "b", customerId: CUSTOMER_ID, customerName: "Jane Buyer", orderId, productId: "P1",
-  expireTime: "20270201000000", mobilePhone: PHONE_256, email: PHONE_128, saasExtendParams: EXTEND_PARAMS,
+  activity: "newInstance",
+  businessId: "b",
+  customerId: CUSTOMER_ID,
+  customerName: "Jane Buyer",
+  orderId,
+  productId: "P1",
+  expireTime: "20270201000000",
+  mobilePhone: PHONE_256,
+  email: PHONE_128,
+  saasExtendParams: EXTEND_PARAMS,
 });
 
 async function provision(orderId: string, forward: boolean) {
@@ -68,7 +76,10 @@ const vendorSettled = (key: string, count: number) =>
 /** Every stored event payload, as the instance's own table holds it. */
 async function storedPayloads(key: string): Promise<string[]> {
   return runInDurableObject(stub(key), (_instance: InstanceObject, state) =>
-    state.storage.sql.exec<{ payload: string }>("SELECT payload FROM events ORDER BY seq").toArray().map((r) => String(r.payload)),
+    state.storage.sql
+      .exec<{ payload: string }>("SELECT payload FROM events ORDER BY seq")
+      .toArray()
+      .map((r) => String(r.payload)),
   );
 }
 
@@ -141,7 +152,9 @@ describe("release", () => {
     expect(d.instance.state).toBe("released");
     // The facts: types, times, order ids, delivery outcomes.
     expect(d.events.map((e) => e.type)).toEqual(["instance.released", "instance.renewed", "instance.provisioned"]);
-    const payloads = (await storedPayloads(key)).map((p) => JSON.parse(p) as { type: string; occurredAt: string; source: { orderId?: string; activity: string } });
+    const payloads = (await storedPayloads(key)).map(
+      (p) => JSON.parse(p) as { type: string; occurredAt: string; source: { orderId?: string; activity: string } },
+    );
     expect(payloads.map((p) => p.source.orderId)).toEqual([orderId, renewOrder, orderId]);
     expect(payloads.every((p) => typeof p.occurredAt === "string" && p.source.activity)).toBe(true);
     expect(d.deliveries.filter((x) => x.connector === "vendor" && x.status === "delivered").length).toBeGreaterThanOrEqual(2);

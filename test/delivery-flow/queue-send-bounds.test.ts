@@ -102,7 +102,10 @@ describe("replaying an event too large to queue", () => {
     });
     await eventually(async () => (await listDeadLetters(env.CACHE, { limit: 100 })).items.some((i) => i.deliveryId === delivery!.deliveryId) || null);
     const response = await exports.default.fetch(
-      new Request(`https://gateway.test/admin/deliveries/${delivery!.deliveryId}/replay`, { method: "POST", headers: { authorization: "Bearer test-admin-token" } }),
+      new Request(`https://gateway.test/admin/deliveries/${delivery!.deliveryId}/replay`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-admin-token" },
+      }),
     );
     expect(response.status).toBe(409);
     expect(await response.text()).toMatch(/\d+ bytes/);

@@ -45,8 +45,17 @@ async function morDeliveries(n: number): Promise<DeliveryMessage[]> {
 
 async function consume(messages: Array<{ body: DeliveryMessage; attempts: number }>, bindings: Partial<Bindings>) {
   const requeued: Array<{ body: DeliveryMessage; delaySeconds: number | undefined }> = [];
-  const recording: Bindings = { ...env, ...bindings, DELIVERIES: { send: async (body: DeliveryMessage, o?: QueueSendOptions) => void requeued.push({ body, delaySeconds: o?.delaySeconds }) } as unknown as Queue };
-  const batch = createMessageBatch<DeliveryMessage>("lifecycle-deliveries", messages.map((m, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: m.attempts, body: m.body })));
+  const recording: Bindings = {
+    ...env,
+    ...bindings,
+    DELIVERIES: {
+      send: async (body: DeliveryMessage, o?: QueueSendOptions) => void requeued.push({ body, delaySeconds: o?.delaySeconds }),
+    } as unknown as Queue,
+  };
+  const batch = createMessageBatch<DeliveryMessage>(
+    "lifecycle-deliveries",
+    messages.map((m, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: m.attempts, body: m.body })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, recording, ctx);
   return { requeued, result: await getQueueResult(batch, ctx) };
@@ -56,14 +65,25 @@ describe("rate limit per partner", () => {
   it("deliveries over the limit wait on the queue without spending an attempt", async () => {
     const messages = await morDeliveries(3);
     const sentBefore = partners.of("mor").length;
-    const { requeued, result } = await consume([{ body: messages[0]!, attempts: 1 }, { body: messages[1]!, attempts: 1 }, { body: { ...messages[2]!, priorAttempts: 4 }, attempts: 2 }], { CONNECTOR_RATE_LIMITS: "mor=1" });
+    const { requeued, result } = await consume(
+      [
+        { body: messages[0]!, attempts: 1 },
+        { body: messages[1]!, attempts: 1 },
+        { body: { ...messages[2]!, priorAttempts: 4 }, attempts: 2 },
+      ],
+      { CONNECTOR_RATE_LIMITS: "mor=1" },
+    );
     // One request went to MOR; the other two are acked and sent again with a delay.
     expect(partners.of("mor").length - sentBefore).toBe(1);
     expect(result.explicitAcks.sort()).toEqual(["m0", "m1", "m2"]);
     expect(requeued).toHaveLength(2);
     for (const r of requeued) expect(r.delaySeconds).toBeGreaterThanOrEqual(1);
     // The attempts made so far travel with the message; the rate wait adds none.
-    const expected = new Map([[messages[0]!.deliveryId, 0], [messages[1]!.deliveryId, 0], [messages[2]!.deliveryId, 5]]);
+    const expected = new Map([
+      [messages[0]!.deliveryId, 0],
+      [messages[1]!.deliveryId, 0],
+      [messages[2]!.deliveryId, 5],
+    ]);
     for (const r of requeued) expect(r.body.priorAttempts).toBe(expected.get(r.body.deliveryId));
     // Nothing was recorded as an attempt for the waiting ones.
     for (const r of requeued) {

@@ -40,13 +40,26 @@ async function instanceToldMor(last: "renewed" | "expired" | "released") {
   return { key, subscriptionId };
 }
 
-type Summary = { checked: number; inAgreement: number; drifted: number; repaired: number; resolved: number; errors: number; done: boolean; cursor: string | null };
+type Summary = {
+  checked: number;
+  inAgreement: number;
+  drifted: number;
+  repaired: number;
+  resolved: number;
+  errors: number;
+  done: boolean;
+  cursor: string | null;
+};
 
 /** Whole walks: runs until the cursor goes round, so every instance is visited once. */
 async function sweep(repair: boolean): Promise<Summary[]> {
   const runs: Summary[] = [];
   for (let i = 0; i < 20; i++) {
-    const response = await worker.fetch(adminRequest("/reconcile", { method: "POST", body: { limit: 500 } }) as Request<unknown, IncomingRequestCfProperties>, { ...env, RECONCILE_REPAIR: String(repair) }, createExecutionContext());
+    const response = await worker.fetch(
+      adminRequest("/reconcile", { method: "POST", body: { limit: 500 } }) as Request<unknown, IncomingRequestCfProperties>,
+      { ...env, RECONCILE_REPAIR: String(repair) },
+      createExecutionContext(),
+    );
     expect(response.status).toBe(200);
     const summary = (await response.json()) as Summary;
     runs.push(summary);
@@ -55,8 +68,14 @@ async function sweep(repair: boolean): Promise<Summary[]> {
   throw new Error("sweep did not go round");
 }
 
-async function drift(): Promise<Array<{ instanceKey: string; connector: string; partnerValue: string; instanceValue: string; since: string; repaired: boolean }>> {
-  const response = await worker.fetch(adminRequest("/drift?connector=mor&limit=200") as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
+async function drift(): Promise<
+  Array<{ instanceKey: string; connector: string; partnerValue: string; instanceValue: string; since: string; repaired: boolean }>
+> {
+  const response = await worker.fetch(
+    adminRequest("/drift?connector=mor&limit=200") as Request<unknown, IncomingRequestCfProperties>,
+    env,
+    createExecutionContext(),
+  );
   expect(response.status).toBe(200);
   return ((await response.json()) as { items: never[] }).items;
 }
@@ -82,15 +101,29 @@ describe("reconciliation sweep", () => {
       return items.length === 3 ? items : null;
     }))!;
     expect(new Set(listed.map((d) => d.instanceKey))).toEqual(new Set([renewed.key, expired.key, released.key]));
-    expect(listed.find((d) => d.instanceKey === renewed.key)).toMatchObject({ connector: "mor", partnerValue: "end 2031-01-01T00:00:00.000Z", instanceValue: "end 2030-01-01T00:00:00.000Z", repaired: false });
+    expect(listed.find((d) => d.instanceKey === renewed.key)).toMatchObject({
+      connector: "mor",
+      partnerValue: "end 2031-01-01T00:00:00.000Z",
+      instanceValue: "end 2030-01-01T00:00:00.000Z",
+      repaired: false,
+    });
     expect(listed.find((d) => d.instanceKey === expired.key)).toMatchObject({ partnerValue: "until canceled", instanceValue: expect.stringMatching(/^end /) });
     expect(listed.find((d) => d.instanceKey === released.key)).toMatchObject({ partnerValue: "end 2030-01-01T00:00:00.000Z", instanceValue: "gone" });
     // Recorded on the instance too (the admin instance view shows it).
-    const renewedDetails = await worker.fetch(adminRequest(`/instances/${encodeURIComponent(renewed.key)}`) as Request<unknown, IncomingRequestCfProperties>, env, createExecutionContext());
+    const renewedDetails = await worker.fetch(
+      adminRequest(`/instances/${encodeURIComponent(renewed.key)}`) as Request<unknown, IncomingRequestCfProperties>,
+      env,
+      createExecutionContext(),
+    );
     expect(((await renewedDetails.json()) as { drift: unknown[] }).drift).toEqual([expect.objectContaining({ connector: "mor", repaired: false })]);
 
     const detected = await eventually(async () => driftEvents("instance.drift_detected", renewed.key)[0]);
-    expect(detected.data).toMatchObject({ connector: "mor", instanceKey: renewed.key, partnerValue: "end 2031-01-01T00:00:00.000Z", instanceValue: "end 2030-01-01T00:00:00.000Z" });
+    expect(detected.data).toMatchObject({
+      connector: "mor",
+      instanceKey: renewed.key,
+      partnerValue: "end 2031-01-01T00:00:00.000Z",
+      instanceValue: "end 2030-01-01T00:00:00.000Z",
+    });
 
     // A second walk finds the same drift: nothing new is announced, nothing is sent to MOR.
     const morCalls = partners.of("mor").filter((r) => !r.path.endsWith("subscriptions_get")).length;

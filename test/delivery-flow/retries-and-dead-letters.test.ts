@@ -85,7 +85,10 @@ describe("retries", () => {
   it("KooDrive rejecting the token: refreshed, then a fresh login, within one attempt", async () => {
     // Warm the session with one instance's delivery, then make KooDrive forget every token it issued.
     const warm = await expiredWithHeldDeliveries();
-    await consumeOnce(warm.messages.find((m) => m.connector === "koodrive")!, 1);
+    await consumeOnce(
+      warm.messages.find((m) => m.connector === "koodrive")!,
+      1,
+    );
     const { key, messages } = await expiredWithHeldDeliveries();
     const kd = messages.find((m) => m.connector === "koodrive")!;
     partners.revokeTokens();
@@ -118,7 +121,12 @@ describe("dead letters", () => {
     await worker.queue(dlqBatch, env, ctx);
     expect((await getQueueResult(dlqBatch, ctx)).explicitAcks).toEqual(["dl"]);
     const page = await listDeadLetters(env.CACHE, { limit: 50 });
-    expect(page.items.find((i) => i.deliveryId === mor.deliveryId)).toMatchObject({ instanceKey: key, connector: "mor", eventType: "instance.expired", attempts: 1 });
+    expect(page.items.find((i) => i.deliveryId === mor.deliveryId)).toMatchObject({
+      instanceKey: key,
+      connector: "mor",
+      eventType: "instance.expired",
+      attempts: 1,
+    });
 
     // Replay: queued again, delivered by the real consumer to the now healthy partner.
     await setQueue(key, "real");
@@ -159,7 +167,10 @@ describe("admin replay", () => {
     await setQueue(key, "real");
 
     const response = await exports.default.fetch(
-      new Request(`https://gateway.test/admin/deliveries/${vendor.deliveryId}/replay`, { method: "POST", headers: { authorization: "Bearer test-admin-token" } }),
+      new Request(`https://gateway.test/admin/deliveries/${vendor.deliveryId}/replay`, {
+        method: "POST",
+        headers: { authorization: "Bearer test-admin-token" },
+      }),
     );
     expect(response.status).toBe(202);
     await eventually(async () => (await deliveryRecord(key, vendor.deliveryId)).status === "delivered");
@@ -238,7 +249,10 @@ describe("KooDrive session", () => {
   it("a token about to expire is refreshed before use, without a new login", async () => {
     const { runInDurableObject } = await import("cloudflare:test");
     const warm = await expiredWithHeldDeliveries();
-    await consumeOnce(warm.messages.find((m) => m.connector === "koodrive")!, 1); // establishes a session
+    await consumeOnce(
+      warm.messages.find((m) => m.connector === "koodrive")!,
+      1,
+    ); // establishes a session
     const { key, messages } = await expiredWithHeldDeliveries();
     const kd = messages.find((m) => m.connector === "koodrive")!;
     const session = env.KOODRIVE_SESSION.get(env.KOODRIVE_SESSION.idFromName("default"));

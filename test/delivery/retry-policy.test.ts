@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AttemptOutcome } from "../../src/delivery/outcome";
-import {
-  MAX_ATTEMPTS,
-  MAX_QUEUE_DELAY_S,
-  RETRY_HORIZON_S,
-  RETRY_SCHEDULE_S,
-  nextRetryDelay,
-} from "../../src/delivery/retry-policy";
+import { MAX_ATTEMPTS, MAX_QUEUE_DELAY_S, RETRY_HORIZON_S, RETRY_SCHEDULE_S, nextRetryDelay } from "../../src/delivery/retry-policy";
 
 const fixed = (r: number) => () => r;
 const noRandom = () => {

@@ -26,7 +26,9 @@ describe("when the circuit breaker opens", () => {
   });
 
   it("says why, with the last failure", () => {
-    expect(tripReason(counts({ windowAttempts: MIN_ATTEMPTS, windowFailures: MIN_ATTEMPTS }), "timeout")).toBe("10 of 10 attempts failed in 5 minutes (last: timeout)");
+    expect(tripReason(counts({ windowAttempts: MIN_ATTEMPTS, windowFailures: MIN_ATTEMPTS }), "timeout")).toBe(
+      "10 of 10 attempts failed in 5 minutes (last: timeout)",
+    );
     expect(tripReason(counts({ streak: 8 }), "network error")).toBe("8 attempts in a row failed (last: network error)");
   });
 });

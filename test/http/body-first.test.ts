@@ -83,8 +83,20 @@ const EARLY_ANSWERS: Case[] = [
   { name: "ActivePlatform, wrong path secret", method: "POST", path: "/activeplatform/not-the-secret/subscription/create", status: 404 },
   { name: "ActivePlatform, wrong method", method: "PUT", path: `/activeplatform/${SECRET}/subscription/create`, status: 405 },
   { name: "ActivePlatform, unknown event", method: "POST", path: `/activeplatform/${SECRET}/subscription/frobnicate`, status: 501 },
-  { name: "ActivePlatform, unknown ap_guid", method: "POST", path: `/activeplatform/${SECRET}/subscription/stop?ap_guid=nobody`, env: { ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "somebody" }, status: 403 },
-  { name: "ActivePlatform with its path secret unset", method: "POST", path: `/activeplatform/${SECRET}/subscription/create`, env: { ACTIVEPLATFORM_PATH_SECRET: "" }, status: 503 },
+  {
+    name: "ActivePlatform, unknown ap_guid",
+    method: "POST",
+    path: `/activeplatform/${SECRET}/subscription/stop?ap_guid=nobody`,
+    env: { ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "somebody" },
+    status: 403,
+  },
+  {
+    name: "ActivePlatform with its path secret unset",
+    method: "POST",
+    path: `/activeplatform/${SECRET}/subscription/create`,
+    env: { ACTIVEPLATFORM_PATH_SECRET: "" },
+    status: 503,
+  },
 ];
 
 async function answer(c: Omit<Case, "status">, text: string): Promise<{ status: number; text: string; seen: Consumption }> {

@@ -30,14 +30,30 @@ describe("readBodyText", () => {
     ["a small body (control)", () => new Request("https://gateway.test/", { method: "POST", body: "{}" }), { ok: true, text: "{}" }],
     ["no body", () => new Request("https://gateway.test/", { method: "POST" }), { ok: true, text: "" }],
     ["exactly the limit", () => streamed([bytes(filler(LIMIT))]), { ok: true, text: filler(LIMIT) }],
-    ["one byte over the limit, counted on the stream", () => streamed([bytes(filler(LIMIT / 2)), bytes(filler(LIMIT / 2 + 1))]), { ok: false, reason: "too_large" }],
-    ["a declared length over the limit is refused unread", () => streamed([bytes("{}")], { "content-length": String(LIMIT + 1) }), { ok: false, reason: "too_large" }],
+    [
+      "one byte over the limit, counted on the stream",
+      () => streamed([bytes(filler(LIMIT / 2)), bytes(filler(LIMIT / 2 + 1))]),
+      { ok: false, reason: "too_large" },
+    ],
+    [
+      "a declared length over the limit is refused unread",
+      () => streamed([bytes("{}")], { "content-length": String(LIMIT + 1) }),
+      { ok: false, reason: "too_large" },
+    ],
     [
       "a declared length is ignored alongside Transfer-Encoding",
       () => streamed([bytes("{}")], { "content-length": String(LIMIT + 1), "transfer-encoding": "chunked" }),
       { ok: true, text: "{}" },
     ],
-    ["a character split across chunks", () => streamed([[0x22, 0xc3], [0xa9, 0x22]]), { ok: true, text: '"é"' }],
+    [
+      "a character split across chunks",
+      () =>
+        streamed([
+          [0x22, 0xc3],
+          [0xa9, 0x22],
+        ]),
+      { ok: true, text: '"é"' },
+    ],
     ["a byte order mark is kept", () => streamed([[0xef, 0xbb, 0xbf, 0x7b, 0x7d]]), { ok: true, text: "\ufeff{}" }],
     ["invalid UTF-8", () => streamed([[0x7b, 0xff, 0x7d]]), { ok: false, reason: "unreadable" }],
     ["a truncated UTF-8 sequence", () => streamed([[0x22, 0xc3]]), { ok: false, reason: "unreadable" }],

@@ -32,15 +32,20 @@ async function withOutbox<T>(entries: OutboxEntry[], fn: (sql: SqlStorage) => T)
     for (const d of entries) {
       sql.exec(
         "INSERT INTO deliveries (delivery_id, event_seq, connector, status, lease_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        d.deliveryId, d.eventSeq, d.connector, d.status, d.leaseUntil, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z",
+        d.deliveryId,
+        d.eventSeq,
+        d.connector,
+        d.status,
+        d.leaseUntil,
+        "2026-01-01T00:00:00.000Z",
+        "2026-01-01T00:00:00.000Z",
       );
     }
     return fn(sql);
   });
 }
 
-const rowsOf = (sql: SqlStorage) =>
-  sql.exec("SELECT delivery_id, status, lease_until, updated_at FROM deliveries ORDER BY delivery_id").toArray();
+const rowsOf = (sql: SqlStorage) => sql.exec("SELECT delivery_id, status, lease_until, updated_at FROM deliveries ORDER BY delivery_id").toArray();
 
 describe("status classes", () => {
   const rows: Array<[Status, boolean, boolean]> = [
@@ -67,7 +72,11 @@ describe("next in line for connector mor", () => {
     ["nothing in the outbox", [], null],
     ["none while one is in flight", [e("dlv_a", 1, "mor", "pending", 5), e("dlv_b", 2, "mor", "waiting")], null],
     ["none when the in-flight one is the later event", [e("dlv_a", 1, "mor", "waiting"), e("dlv_b", 2, "mor", "pending", 5)], null],
-    ["the earliest event, whatever the row order", [e("dlv_a", 5, "mor", "waiting"), e("dlv_b", 3, "mor", "waiting"), e("dlv_c", 4, "mor", "waiting")], "dlv_b"],
+    [
+      "the earliest event, whatever the row order",
+      [e("dlv_a", 5, "mor", "waiting"), e("dlv_b", 3, "mor", "waiting"), e("dlv_c", 4, "mor", "waiting")],
+      "dlv_b",
+    ],
     ["event numbers compare as numbers (9 before 10)", [e("dlv_a", 10, "mor", "waiting"), e("dlv_b", 9, "mor", "waiting")], "dlv_b"],
     ["same event: the lower id", [e("dlv_b", 3, "mor", "waiting"), e("dlv_a", 3, "mor", "waiting")], "dlv_a"],
     ["another connector's waiting delivery is not mor's", [e("dlv_a", 1, "koodrive", "waiting")], null],
@@ -102,7 +111,11 @@ describe("open delivery for connector mor (a new delivery waits behind it)", () 
     ["none (control)", [], false],
     ["one in flight", [e("dlv_a", 1, "mor", "pending", 5)], true],
     ["one in line", [e("dlv_a", 1, "mor", "waiting")], true],
-    ["delivered, skipped and dead ones do not count", [e("dlv_a", 1, "mor", "delivered"), e("dlv_b", 2, "mor", "skipped"), e("dlv_c", 3, "mor", "dead")], false],
+    [
+      "delivered, skipped and dead ones do not count",
+      [e("dlv_a", 1, "mor", "delivered"), e("dlv_b", 2, "mor", "skipped"), e("dlv_c", 3, "mor", "dead")],
+      false,
+    ],
     ["another connector's do not count", [e("dlv_a", 1, "vendor", "pending", 5), e("dlv_b", 1, "koodrive", "waiting")], false],
   ];
 
@@ -170,8 +183,16 @@ describe("earliest lease (when the alarm must run)", () => {
   const rows: Array<[string, OutboxEntry[], number | null]> = [
     ["one in flight (control)", [e("dlv_a", 1, "mor", "pending", 3000)], 3000],
     ["nothing in flight", [], null],
-    ["the smallest of several", [e("dlv_a", 1, "mor", "pending", 3000), e("dlv_b", 1, "vendor", "pending", 2000), e("dlv_c", 1, "koodrive", "pending", 2500)], 2000],
-    ["waiting and settled leases are ignored", [e("dlv_a", 1, "mor", "waiting", 1), e("dlv_b", 1, "vendor", "dead", 2), e("dlv_c", 2, "vendor", "pending", 4000)], 4000],
+    [
+      "the smallest of several",
+      [e("dlv_a", 1, "mor", "pending", 3000), e("dlv_b", 1, "vendor", "pending", 2000), e("dlv_c", 1, "koodrive", "pending", 2500)],
+      2000,
+    ],
+    [
+      "waiting and settled leases are ignored",
+      [e("dlv_a", 1, "mor", "waiting", 1), e("dlv_b", 1, "vendor", "dead", 2), e("dlv_c", 2, "vendor", "pending", 4000)],
+      4000,
+    ],
     ["in flight without a lease is ignored", [e("dlv_a", 1, "mor", "pending", null), e("dlv_b", 1, "vendor", "pending", 5000)], 5000],
     ["only in flight without a lease", [e("dlv_a", 1, "mor", "pending", null)], null],
   ];

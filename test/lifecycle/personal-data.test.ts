@@ -8,19 +8,58 @@ import { isPersonalField, withoutPersonalData } from "../../src/lifecycle/person
 
 const STRIPPED = [
   // KooGallery
-  "mobilePhone", "email", "customerName", "userName", "password", "customerId", "userId", "saasExtendParams",
+  "mobilePhone",
+  "email",
+  "customerName",
+  "userName",
+  "password",
+  "customerId",
+  "userId",
+  "saasExtendParams",
   // ActivePlatform contact, owner, reseller and user bodies
-  "phone", "fax", "first_name", "last_name", "firstname", "surname", "company_phone", "company_email",
-  "first_address", "second_address", "address_line_1", "address_line_2", "zip", "city",
+  "phone",
+  "fax",
+  "first_name",
+  "last_name",
+  "firstname",
+  "surname",
+  "company_phone",
+  "company_email",
+  "first_address",
+  "second_address",
+  "address_line_1",
+  "address_line_2",
+  "zip",
+  "city",
   // whole objects that hold nothing but a person
-  "contact", "owner",
+  "contact",
+  "owner",
 ];
 
 const KEPT = [
-  "activity", "orderId", "instanceId", "businessId", "productId", "skuCode", "testFlag",
-  "id", "external_id", "company_name", "country", "region", "state", "currency", "plan", "subscription",
+  "activity",
+  "orderId",
+  "instanceId",
+  "businessId",
+  "productId",
+  "skuCode",
+  "testFlag",
+  "id",
+  "external_id",
+  "company_name",
+  "country",
+  "region",
+  "state",
+  "currency",
+  "plan",
+  "subscription",
   // near misses: only exact names (any case) are personal
-  "emailVerified", "user_name", "phoneNumber", "passwordPolicy", "cityCode", "owners",
+  "emailVerified",
+  "user_name",
+  "phoneNumber",
+  "passwordPolicy",
+  "cityCode",
+  "owners",
 ];
 
 describe("isPersonalField", () => {
@@ -51,8 +90,16 @@ describe("withoutPersonalData", () => {
     [
       "KooGallery V1 newInstance parameters",
       {
-        activity: "newInstance", customerId: "c-1", customerName: "demo_user", mobilePhone: "AbCd==", email: "EfGh==",
-        userId: "u-1", userName: "iam-user", orderId: "O-1", productId: "P-1", testFlag: "1",
+        activity: "newInstance",
+        customerId: "c-1",
+        customerName: "demo_user",
+        mobilePhone: "AbCd==",
+        email: "EfGh==",
+        userId: "u-1",
+        userName: "iam-user",
+        orderId: "O-1",
+        productId: "P-1",
+        testFlag: "1",
       },
       { activity: "newInstance", orderId: "O-1", productId: "P-1", testFlag: "1" },
     ],
@@ -60,7 +107,9 @@ describe("withoutPersonalData", () => {
       "ActivePlatform tenant: contact and owner go whole, the company stays",
       {
         tenant: {
-          id: 7, company_name: "ACME", type: "company",
+          id: 7,
+          company_name: "ACME",
+          type: "company",
           contact: { first_name: "Jane", last_name: "Roe", email: "jane@example.test", country: "DE" },
           owner: { first_name: "John", phone: "+4930123" },
         },
@@ -71,12 +120,24 @@ describe("withoutPersonalData", () => {
       "ActivePlatform reseller: address and company contact go, ids and codes stay",
       {
         reseller: {
-          id: 1001, name: "Reseller Ltd", company_name: "Reseller Ltd", first_address: "1 Main St", second_address: "Floor 2",
-          city: "Berlin", region: "BE", zip: "10115", country: "DE", company_phone: "+4930000", company_email: "sales@reseller.test",
-          currency: "EUR", attributes: { tier: "gold" },
+          id: 1001,
+          name: "Reseller Ltd",
+          company_name: "Reseller Ltd",
+          first_address: "1 Main St",
+          second_address: "Floor 2",
+          city: "Berlin",
+          region: "BE",
+          zip: "10115",
+          country: "DE",
+          company_phone: "+4930000",
+          company_email: "sales@reseller.test",
+          currency: "EUR",
+          attributes: { tier: "gold" },
         },
       },
-      { reseller: { id: 1001, name: "Reseller Ltd", company_name: "Reseller Ltd", region: "BE", country: "DE", currency: "EUR", attributes: { tier: "gold" } } },
+      {
+        reseller: { id: 1001, name: "Reseller Ltd", company_name: "Reseller Ltd", region: "BE", country: "DE", currency: "EUR", attributes: { tier: "gold" } },
+      },
     ],
     [
       "ActivePlatform user create",
@@ -85,25 +146,19 @@ describe("withoutPersonalData", () => {
     ],
     [
       "objects inside arrays, at any depth",
-      { users: [{ id: 1, email: "a@x.test" }, { id: 2, surname: "B", tags: [{ fax: "1", label: "vip" }] }], codes: ["zip", "city"] },
+      {
+        users: [
+          { id: 1, email: "a@x.test" },
+          { id: 2, surname: "B", tags: [{ fax: "1", label: "vip" }] },
+        ],
+        codes: ["zip", "city"],
+      },
       // Values are never inspected: the strings "zip" and "city" in an array are data, not names.
       { users: [{ id: 1 }, { id: 2, tags: [{ label: "vip" }] }], codes: ["zip", "city"] },
     ],
-    [
-      "arrays of arrays",
-      { matrix: [[{ phone: "1", n: 1 }], [{ n: 2 }]] },
-      { matrix: [[{ n: 1 }], [{ n: 2 }]] },
-    ],
-    [
-      "a personal name wins over the shape of its value",
-      { email: { primary: "a@x.test" }, phone: ["+1", "+2"], zip: 10115, city: null },
-      {},
-    ],
-    [
-      "mixed-case names",
-      { Email: "a@x.test", MOBILEPHONE: "1", Owner: { id: 1 }, Keep: 1 },
-      { Keep: 1 },
-    ],
+    ["arrays of arrays", { matrix: [[{ phone: "1", n: 1 }], [{ n: 2 }]] }, { matrix: [[{ n: 1 }], [{ n: 2 }]] }],
+    ["a personal name wins over the shape of its value", { email: { primary: "a@x.test" }, phone: ["+1", "+2"], zip: 10115, city: null }, {}],
+    ["mixed-case names", { Email: "a@x.test", MOBILEPHONE: "1", Owner: { id: 1 }, Keep: 1 }, { Keep: 1 }],
   ];
 
   it.each(rows)("%s", (_label, input, expected) => {

@@ -51,7 +51,11 @@ const apply = (eventType: InstanceEventType, from: InstanceState | null, to: Ins
 const noop = (state: InstanceState): Decision => ({ kind: "noop", state });
 const unknown: Decision = { kind: "reject", reason: "unknown_instance", message: "instance i-1 does not exist" };
 const released: Decision = { kind: "reject", reason: "released", message: "instance i-1 was released" };
-const illegal = (action: string, state: string): Decision => ({ kind: "reject", reason: "illegal_transition", message: `cannot ${action} an instance that is ${state}` });
+const illegal = (action: string, state: string): Decision => ({
+  kind: "reject",
+  reason: "illegal_transition",
+  message: `cannot ${action} an instance that is ${state}`,
+});
 
 describe("decide: every action against every state", () => {
   // The command each action is tried with: provision and renew bring an absolute expiry and a
@@ -193,12 +197,7 @@ describe("decide: renew", () => {
       { expiresAt: "2027-01-01T00:00:00.000Z" },
       apply("instance.renewed", "active", "active", "2027-01-01T00:00:00.000Z", PLAN),
     ],
-    [
-      "released wins over no_expiry",
-      instance("released", { expiresAt: null }),
-      { extendBy: { value: 1, unit: "Month" } },
-      released,
-    ],
+    ["released wins over no_expiry", instance("released", { expiresAt: null }), { extendBy: { value: 1, unit: "Month" } }, released],
     [
       "plan fields are merged over the stored plan",
       instance("active"),

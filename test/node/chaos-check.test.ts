@@ -15,7 +15,17 @@ const EXPIRED_AT = "2026-12-02T10:00:05.000Z";
 const EXPIRED_END = String(Date.parse(EXPIRED_AT) / 1000);
 
 const step = (n: number, op: string, eventType: string, stateAfter: Step["stateAfter"], extra: Partial<Step> = {}): Step => ({
-  n, op, action: op, eventType, stateAfter, keyKind: "order", copies: 1, concurrent: false, gapMs: 0, thinkMs: 0, ...extra,
+  n,
+  op,
+  action: op,
+  eventType,
+  stateAfter,
+  keyKind: "order",
+  copies: 1,
+  concurrent: false,
+  gapMs: 0,
+  thinkMs: 0,
+  ...extra,
 });
 
 /** V1 instance: provision, renew, expire (freeze), release. */
@@ -26,14 +36,29 @@ function plan(): InstancePlan {
     step(2, "expire", "instance.expired", "expired", { keyKind: "state" }),
     step(3, "release", "instance.released", "released", { keyKind: "release" }),
   ];
-  return { index: 0, platform: "koogallery-v1", label: "v1-000", startMs: 0, steps, late: [], expected: { state: "released", eventTypes: steps.map((s) => s.eventType), expiresAt: isoFromExpireTime(RENEW_EXPIRY) } };
+  return {
+    index: 0,
+    platform: "koogallery-v1",
+    label: "v1-000",
+    startMs: 0,
+    steps,
+    late: [],
+    expected: { state: "released", eventTypes: steps.map((s) => s.eventType), expiresAt: isoFromExpireTime(RENEW_EXPIRY) },
+  };
 }
 
 const run = (): InstanceRun => ({ plan: plan(), key: KEY, acknowledged: 4, failure: null, lateDropped: 0 });
 
 function view(): InstanceView {
   const types = ["instance.provisioned", "instance.renewed", "instance.expired", "instance.released"];
-  const deliveries: InstanceView["deliveries"] = types.map((_, i) => ({ deliveryId: `dlv_v${i + 1}`, eventSeq: i + 1, connector: "vendor", status: "delivered", reason: null, attempts: 1 }));
+  const deliveries: InstanceView["deliveries"] = types.map((_, i) => ({
+    deliveryId: `dlv_v${i + 1}`,
+    eventSeq: i + 1,
+    connector: "vendor",
+    status: "delivered",
+    reason: null,
+    attempts: 1,
+  }));
   deliveries.push(
     { deliveryId: "dlv_m2", eventSeq: 2, connector: "mor", status: "delivered", reason: null, attempts: 1 },
     { deliveryId: "dlv_m3", eventSeq: 3, connector: "mor", status: "delivered", reason: null, attempts: 1 },
@@ -48,13 +73,26 @@ function view(): InstanceView {
 }
 
 const received = (over: Partial<Received> & { path: string }): Received => ({
-  at: "", method: "POST", headers: {}, body: "", status: 200, ok: true, verdict: "ok", injected: false, fields: {}, warnings: [], ...over,
+  at: "",
+  method: "POST",
+  headers: {},
+  body: "",
+  status: 200,
+  ok: true,
+  verdict: "ok",
+  injected: false,
+  fields: {},
+  warnings: [],
+  ...over,
 });
 const vendorHit = (id: string, type: string, over: Partial<Received> = {}) =>
   received({ path: "/webhooks", headers: { "webhook-id": id }, body: JSON.stringify({ id, type, instance: { key: KEY, expiresAt: null } }), ...over });
-const morUpdate = (end: string, over: Partial<Received> = {}) => received({ path: "/billing/api/subscription_update", body: `u=admin&subscription_id=${SUB}&subscription_activation_end=${end}&hash=x`, ...over });
-const morDelete = (over: Partial<Received> = {}) => received({ path: "/billing/api/subscription_delete", body: `u=admin&subscription_id=${SUB}&subscription_delete_action=1&hash=x`, ...over });
-const kooHit = (deliveryId: string) => received({ path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire", headers: { "x-traceid": traceIdFor(deliveryId) } });
+const morUpdate = (end: string, over: Partial<Received> = {}) =>
+  received({ path: "/billing/api/subscription_update", body: `u=admin&subscription_id=${SUB}&subscription_activation_end=${end}&hash=x`, ...over });
+const morDelete = (over: Partial<Received> = {}) =>
+  received({ path: "/billing/api/subscription_delete", body: `u=admin&subscription_id=${SUB}&subscription_delete_action=1&hash=x`, ...over });
+const kooHit = (deliveryId: string) =>
+  received({ path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire", headers: { "x-traceid": traceIdFor(deliveryId) } });
 
 function cleanPartners() {
   return {
@@ -72,7 +110,17 @@ function cleanPartners() {
 }
 
 const call = (over: Partial<CallRecord> = {}): CallRecord => ({
-  label: "v1-000", step: 0, kind: "first", sentAt: 1_000, answeredAt: 1_100, status: 200, code: "000000", ok: true, serverError: false, signed: true, ...over,
+  label: "v1-000",
+  step: 0,
+  kind: "first",
+  sentAt: 1_000,
+  answeredAt: 1_100,
+  status: 200,
+  code: "000000",
+  ok: true,
+  serverError: false,
+  signed: true,
+  ...over,
 });
 
 const judge = (partners = cleanPartners(), calls: CallRecord[] = [call()], views = new Map([[KEY, view()]])) =>
@@ -154,7 +202,15 @@ describe("compareSequences", () => {
 });
 
 describe("workload", () => {
-  const options = { instances: 30, spreadMs: 10_000, steps: [2, 5] as [number, number], thinkMs: [1_100, 2_500] as [number, number], lateRate: 0.5, staleDuplicates: false, baseMs: Date.UTC(2026, 0, 1) };
+  const options = {
+    instances: 30,
+    spreadMs: 10_000,
+    steps: [2, 5] as [number, number],
+    thinkMs: [1_100, 2_500] as [number, number],
+    lateRate: 0.5,
+    staleDuplicates: false,
+    baseMs: Date.UTC(2026, 0, 1),
+  };
 
   it("is the same for the same seed and differs for another", () => {
     const a = generateWorkload(createPrng("7").fork("workload"), options);

@@ -41,7 +41,16 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "keep-alive-"));
   // No connector is configured: deliveries are not what this test is about.
   const envFile = join(work, "dev.vars");
-  writeFileSync(envFile, [`KOOGALLERY_ACCESS_KEY=${SPEC_TEST_KEY}`, `ACTIVEPLATFORM_PATH_SECRET=${PATH_SECRET}`, `ADMIN_TOKEN=${ADMIN_TOKEN}`, "KOOGALLERY_FRONTEND_URL=https://app.example.test/", ""].join("\n"));
+  writeFileSync(
+    envFile,
+    [
+      `KOOGALLERY_ACCESS_KEY=${SPEC_TEST_KEY}`,
+      `ACTIVEPLATFORM_PATH_SECRET=${PATH_SECRET}`,
+      `ADMIN_TOKEN=${ADMIN_TOKEN}`,
+      "KOOGALLERY_FRONTEND_URL=https://app.example.test/",
+      "",
+    ].join("\n"),
+  );
   gateway = await startWranglerDev({ envFile, persistTo: join(work, "state") });
   const setup = koogalleryV1Call("newInstance", { key: SPEC_TEST_KEY, url: gateway.url });
   const answer = await send(new URL(gateway.url), false, { method: "GET", path: new URL(setup.url).pathname + new URL(setup.url).search });

@@ -14,12 +14,23 @@ beforeAll(async () => {
 afterAll(async () => mocks?.close());
 
 const post = (path: string, form: Record<string, string>) =>
-  fetch(`${mocks.urls.mor}${path}`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form).toString() }).then((r) => r.text());
+  fetch(`${mocks.urls.mor}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(form).toString(),
+  }).then((r) => r.text());
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
 describe("mock MOR subscriptions", () => {
   it("lists what it was told, and what was edited behind the gateway's back", async () => {
-    expect(await post("/billing/api/subscription_update", { u: "admin", subscription_id: "4242", subscription_activation_end: "1893456000", hash: sha1("4242mor-secret") })).toContain("successfully updated");
+    expect(
+      await post("/billing/api/subscription_update", {
+        u: "admin",
+        subscription_id: "4242",
+        subscription_activation_end: "1893456000",
+        hash: sha1("4242mor-secret"),
+      }),
+    ).toContain("successfully updated");
     let list = await post("/billing/api/subscriptions_get", { u: "admin", hash: sha1("mor-secret") });
     expect(list).toMatch(/<subscription><id>4242<\/id>.*<till>2030-01-01 00:00:00 \+0000<\/till>/);
     const edited = await fetch(`${mocks.urls.mor}/__mock/subscriptions/4242`, { method: "POST", body: JSON.stringify({ end: "2031-01-01T00:00:00Z" }) });

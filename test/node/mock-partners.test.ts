@@ -8,6 +8,7 @@ import { start, stop, tests } from "../../tools/mocks/selftest.mjs";
 beforeAll(start);
 afterAll(stop);
 
-for (const check of tests) test(check.name, async () => {
-  await check.fn();
-});
+for (const check of tests)
+  test(check.name, async () => {
+    await check.fn();
+  });

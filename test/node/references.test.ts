@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_DIR } from "../../tools/lib/wrangler-dev.mjs";
 
-const tracked = execFileSync("git", ["ls-files", "src", "test", "tools", "bench", "public", "README.md", "BENCHMARKS.md", "RELIABILITY.md"], { cwd: REPO_DIR, encoding: "utf8" })
+const tracked = execFileSync("git", ["ls-files", "src", "test", "tools", "bench", "public", "README.md", "BENCHMARKS.md", "RELIABILITY.md"], {
+  cwd: REPO_DIR,
+  encoding: "utf8",
+})
   .split("\n")
   .filter((f) => f && existsSync(join(REPO_DIR, f)));
 
@@ -40,7 +43,9 @@ describe("references", () => {
     const missing = all
       .filter((c) => c.section && existsSync(join(REPO_DIR, "docs", c.doc)))
       .filter((c) => {
-        const headings = readFileSync(join(REPO_DIR, "docs", c.doc), "utf8").split("\n").filter((l) => l.startsWith("#"));
+        const headings = readFileSync(join(REPO_DIR, "docs", c.doc), "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("#"));
         const escaped = c.section!.replace(/\./g, "\\.");
         return !headings.some((h) => new RegExp(`^#+\\s*(§\\s*)?${escaped}(\\.|\\s|$)`).test(h));
       })
@@ -49,7 +54,9 @@ describe("references", () => {
   });
 
   it("never point outside the repository", () => {
-    const outside = tracked.filter((f) => f !== "test/node/references.test.ts" && /\.\.\/shared|shared\/specs|shared\/seeds/.test(readFileSync(join(REPO_DIR, f), "utf8")));
+    const outside = tracked.filter(
+      (f) => f !== "test/node/references.test.ts" && /\.\.\/shared|shared\/specs|shared\/seeds/.test(readFileSync(join(REPO_DIR, f), "utf8")),
+    );
     expect(outside).toEqual([]);
   });
 });

@@ -141,12 +141,46 @@ describe("simulate CLI", () => {
     const run = await cli(["--help"]);
     expect(run.code).toBe(0);
     const all = [
-      "koogallery-v1", "koogallery-v2", "activeplatform", "newInstance", "refreshInstance", "expireInstance", "releaseInstance",
-      "upgrade", "instanceStatus", "queryInstance", "updateInstanceStatus", "upgradeInstance", "subscription/create",
-      "subscription/renew", "subscription/stop", "subscription/activate", "subscription/delete", "subscription/change",
-      "subscription/resource_validation", "user/create", "user/update", "user/activate", "user/deactivate", "user/delete",
-      "--url", "--instance", "--order", "--expire-time", "--status", "--test-flag", "--body", "--key", "--path-secret",
-      "--ap-guid", "--reseller-id", "--external-id", "--user-id", "--dev-vars", "--json", "--scenario full-lifecycle",
+      "koogallery-v1",
+      "koogallery-v2",
+      "activeplatform",
+      "newInstance",
+      "refreshInstance",
+      "expireInstance",
+      "releaseInstance",
+      "upgrade",
+      "instanceStatus",
+      "queryInstance",
+      "updateInstanceStatus",
+      "upgradeInstance",
+      "subscription/create",
+      "subscription/renew",
+      "subscription/stop",
+      "subscription/activate",
+      "subscription/delete",
+      "subscription/change",
+      "subscription/resource_validation",
+      "user/create",
+      "user/update",
+      "user/activate",
+      "user/deactivate",
+      "user/delete",
+      "--url",
+      "--instance",
+      "--order",
+      "--expire-time",
+      "--status",
+      "--test-flag",
+      "--body",
+      "--key",
+      "--path-secret",
+      "--ap-guid",
+      "--reseller-id",
+      "--external-id",
+      "--user-id",
+      "--dev-vars",
+      "--json",
+      "--scenario full-lifecycle",
       "http://127.0.0.1:8787",
     ];
     for (const word of all) expect(run.stdout).toContain(word);
@@ -243,7 +277,10 @@ describe("simulate CLI", () => {
   it("--json prints a machine-readable result", async () => {
     const run = await cli(["koogallery-v2", "updateInstanceStatus", "--instance", "inst-0001", "--status", "UNFREEZE", "--json", ...koo()]);
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { ok: boolean; steps: { status: number; resultCode: string; bodySignVerified: boolean; request: { body: string } }[] };
+    const result = JSON.parse(run.stdout) as {
+      ok: boolean;
+      steps: { status: number; resultCode: string; bodySignVerified: boolean; request: { body: string } }[];
+    };
     expect(result.ok).toBe(true);
     expect(result.steps).toHaveLength(1);
     expect(result.steps[0]).toMatchObject({ status: 200, resultCode: "000000", bodySignVerified: true });
@@ -262,10 +299,27 @@ describe("simulate CLI", () => {
   });
 
   it("activeplatform full-lifecycle: create then events carrying its external_id; the path secret is masked", async () => {
-    const run = await cli(["--scenario", "full-lifecycle", "--target", "activeplatform", "--url", base, "--path-secret", PATH_SECRET, "--ap-guid", "guid-1", "--reseller-id", "77"]);
+    const run = await cli([
+      "--scenario",
+      "full-lifecycle",
+      "--target",
+      "activeplatform",
+      "--url",
+      base,
+      "--path-secret",
+      PATH_SECRET,
+      "--ap-guid",
+      "guid-1",
+      "--reseller-id",
+      "77",
+    ]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(seen.map((s) => s.url.pathname.split("/").slice(3).join("/"))).toEqual([
-      "subscription/create", "subscription/renew", "subscription/stop", "subscription/activate", "subscription/delete",
+      "subscription/create",
+      "subscription/renew",
+      "subscription/stop",
+      "subscription/activate",
+      "subscription/delete",
     ]);
     expect(seen.every((s) => s.url.searchParams.get("ap_guid") === "guid-1" && s.url.searchParams.get("reseller_id") === "77")).toBe(true);
     const create = seen[0]!.params as unknown as { plan: { period: unknown }; subscription: { id: string }; reseller: { id: unknown } };

@@ -13,7 +13,12 @@ import { startMocks } from "../../tools/mocks/index.mjs";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
 import { REPO_DIR, startWranglerDev, type DevServer } from "../../tools/lib/wrangler-dev.mjs";
 
-interface Received { path: string; ok: boolean; body: string; headers: Record<string, string> }
+interface Received {
+  path: string;
+  ok: boolean;
+  body: string;
+  headers: Record<string, string>;
+}
 interface Mocks {
   urls: { vendor: string; koodrive: string; mor: string };
   received: { vendor: Received[]; koodrive: Received[]; mor: Received[] };
@@ -81,7 +86,13 @@ describe("local walkthrough: gateway + mock partners + simulator", () => {
     const mine = (r: Received) => r.body.includes(instanceId!);
     const notify = () => mocks.received.koodrive.filter((r) => r.path.endsWith("notifyPackageExpire") && r.ok);
     const mor = (method: string) => mocks.received.mor.filter((r) => r.path.endsWith(method) && r.ok);
-    await eventually(() => mocks.received.vendor.filter((r) => r.ok && mine(r)).length >= 4 && notify().length >= 1 && mor("subscription_update").length >= 2 && mor("subscription_delete").length >= 1);
+    await eventually(
+      () =>
+        mocks.received.vendor.filter((r) => r.ok && mine(r)).length >= 4 &&
+        notify().length >= 1 &&
+        mor("subscription_update").length >= 2 &&
+        mor("subscription_delete").length >= 1,
+    );
 
     const types = mocks.received.vendor.filter((r) => r.ok && mine(r)).map((r) => JSON.parse(r.body).type);
     expect(types.sort()).toEqual(["instance.expired", "instance.provisioned", "instance.released", "instance.renewed"]);

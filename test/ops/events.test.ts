@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { connectorPaused, connectorResumed, deadLettered, laneOf, opsReason, recovered } from "../../src/ops/events";
 
-const about = { deliveryId: "dlv_0123456789abcdef0123456789abcdef", connector: "mor", instanceKey: "koogallery:abc", eventType: "instance.expired", attempts: 3 };
+const about = {
+  deliveryId: "dlv_0123456789abcdef0123456789abcdef",
+  connector: "mor",
+  instanceKey: "koogallery:abc",
+  eventType: "instance.expired",
+  attempts: 3,
+};
 
 describe("operational events", () => {
   it("have ids derived from what they are about, so one occurrence is one event", () => {

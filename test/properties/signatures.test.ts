@@ -243,18 +243,28 @@ describe("Standard Webhooks", () => {
 
   it("a signed message verifies; one changed character of body or id, another timestamp, one changed key byte or signature character fails", async () => {
     await fc.assert(
-      fc.asyncProperty(keyArb, idArb, timestampArb, text(300), editArb, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 10_000_000 }), async (key, id, ts, body, edit, at, pick, shift) => {
-        const header = await signWebhook(secretOf(key), id, ts, body);
-        expect(verifyWebhook(key, id, ts, body, header)).toBe(true);
-        expect(verifyWebhook(key, id, ts, applyEdit(body, edit), header)).toBe(false);
-        const otherId = applyEdit(id, edit);
-        fc.pre(otherId !== "");
-        expect(verifyWebhook(key, otherId, ts, body, header)).toBe(false);
-        expect(verifyWebhook(key, id, ts + shift, body, header)).toBe(false);
-        expect(verifyWebhook(flipByte(key, at, pick), id, ts, body, header)).toBe(false);
-        const signature = header.slice("v1,".length);
-        expect(verifyWebhook(key, id, ts, body, `v1,${editEncoded(signature, at, pick, BASE64 + "=")}`)).toBe(false);
-      }),
+      fc.asyncProperty(
+        keyArb,
+        idArb,
+        timestampArb,
+        text(300),
+        editArb,
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 1, max: 10_000_000 }),
+        async (key, id, ts, body, edit, at, pick, shift) => {
+          const header = await signWebhook(secretOf(key), id, ts, body);
+          expect(verifyWebhook(key, id, ts, body, header)).toBe(true);
+          expect(verifyWebhook(key, id, ts, applyEdit(body, edit), header)).toBe(false);
+          const otherId = applyEdit(id, edit);
+          fc.pre(otherId !== "");
+          expect(verifyWebhook(key, otherId, ts, body, header)).toBe(false);
+          expect(verifyWebhook(key, id, ts + shift, body, header)).toBe(false);
+          expect(verifyWebhook(flipByte(key, at, pick), id, ts, body, header)).toBe(false);
+          const signature = header.slice("v1,".length);
+          expect(verifyWebhook(key, id, ts, body, `v1,${editEncoded(signature, at, pick, BASE64 + "=")}`)).toBe(false);
+        },
+      ),
       RUNS,
     );
   });
@@ -291,7 +301,10 @@ interface KooDriveRequest {
 /** The signature §B.5 gives for a request as fetch sends it (URL parsed, header values trimmed). */
 function kooDriveSignature(secret: string, r: KooDriveRequest): string {
   const url = new URL(r.url);
-  const uri = url.pathname.split("/").map((s) => rfc3986Bytes(decodedSegment(s))).join("/");
+  const uri = url.pathname
+    .split("/")
+    .map((s) => rfc3986Bytes(decodedSegment(s)))
+    .join("/");
   const query = [...url.searchParams]
     .map(([n, v]) => [rfc3986Bytes(n), rfc3986Bytes(v)] as const)
     // By name, then value: sorting the joined "n=v" text would put "%2420=" before "%24=".
@@ -299,7 +312,14 @@ function kooDriveSignature(secret: string, r: KooDriveRequest): string {
     .map(([n, v]) => `${n}=${v}`)
     .join("&");
   const headers = `host:${url.host}\nx-date:${r.xDate.trim()}\nx-user-id:${r.userId.trim()}\n`;
-  const canonical = [r.method.toUpperCase(), uri.endsWith("/") ? uri : `${uri}/`, query, headers, "host;x-date;x-user-id", createHash("sha256").update(r.body, "utf8").digest("hex")].join("\n");
+  const canonical = [
+    r.method.toUpperCase(),
+    uri.endsWith("/") ? uri : `${uri}/`,
+    query,
+    headers,
+    "host;x-date;x-user-id",
+    createHash("sha256").update(r.body, "utf8").digest("hex"),
+  ].join("\n");
   const toSign = `HMAC-SHA256\n${createHash("sha256").update(canonical, "utf8").digest("hex")}`;
   return createHmac("sha256", secret).update(toSign, "utf8").digest("hex");
 }
@@ -407,20 +427,31 @@ describe("KooDrive app signature", () => {
 // ---------------------------------------------------------------------------------------------
 // Kolmisoft MOR hash (docs/mor.md §C.3): the product signs; SHA-1 over the values then the secret.
 
-const verifyMor = (values: string[], secret: string, hash: string) => createHash("sha1").update(values.join("") + secret, "utf8").digest("hex") === hash;
+const verifyMor = (values: string[], secret: string, hash: string) =>
+  createHash("sha1")
+    .update(values.join("") + secret, "utf8")
+    .digest("hex") === hash;
 
 describe("MOR hash", () => {
   it("a hash verifies; one changed character in any value, the secret or the hash fails", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(text(30), { minLength: 1, maxLength: 8 }), keyText, fc.nat(), editArb, fc.nat(), fc.nat(), async (values, secret, which, edit, at, pick) => {
-        const hash = await morHash(values, secret);
-        expect(verifyMor(values, secret, hash)).toBe(true);
-        const i = which % values.length;
-        const changed = values.map((v, j) => (j === i ? applyEdit(v, edit) : v));
-        expect(verifyMor(changed, secret, hash)).toBe(false);
-        expect(verifyMor(values, applyEdit(secret, edit), hash)).toBe(false);
-        expect(verifyMor(values, secret, editEncoded(hash, at, pick, HEX))).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.array(text(30), { minLength: 1, maxLength: 8 }),
+        keyText,
+        fc.nat(),
+        editArb,
+        fc.nat(),
+        fc.nat(),
+        async (values, secret, which, edit, at, pick) => {
+          const hash = await morHash(values, secret);
+          expect(verifyMor(values, secret, hash)).toBe(true);
+          const i = which % values.length;
+          const changed = values.map((v, j) => (j === i ? applyEdit(v, edit) : v));
+          expect(verifyMor(changed, secret, hash)).toBe(false);
+          expect(verifyMor(values, applyEdit(secret, edit), hash)).toBe(false);
+          expect(verifyMor(values, secret, editEncoded(hash, at, pick, HEX))).toBe(false);
+        },
+      ),
       RUNS,
     );
   });

@@ -105,10 +105,7 @@ interface Emitted {
   to: InstanceState;
 }
 
-type Outcome =
-  | { kind: "applied"; event: Emitted }
-  | { kind: "duplicate"; via: "ledger" | "noop" }
-  | { kind: "rejected"; reason: string };
+type Outcome = { kind: "applied"; event: Emitted } | { kind: "duplicate"; via: "ledger" | "noop" } | { kind: "rejected"; reason: string };
 
 interface World {
   instance: InstanceRecord | null;

@@ -22,7 +22,12 @@ const ap = { url: URL_BASE, pathSecret: PATH_SECRET };
 /** base64 HMAC-SHA256(key, body) inside `signature= "…"`, computed here without the signer. */
 function bodySignMatches(key: string, step: Step): boolean {
   const m = /signature\s*=\s*"([^"]+)"/.exec(step.bodySign ?? "");
-  return m?.[1] === createHmac("sha256", key).update(step.text ?? "", "utf8").digest("base64");
+  return (
+    m?.[1] ===
+    createHmac("sha256", key)
+      .update(step.text ?? "", "utf8")
+      .digest("base64")
+  );
 }
 
 function expectAllOk(result: RunResult, names: string[]): void {

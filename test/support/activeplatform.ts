@@ -104,7 +104,12 @@ export const expectedUserId = (apGuid: string, resellerId: string, email: string
 
 /** The unkeyed SHA-256 formula ids used to follow: anyone could compute it. */
 export const unkeyedExternalId = (apGuid: string, subscriptionId: string): string =>
-  uuidV8(nodeCrypto.createHash("sha256").update(JSON.stringify(["activeplatform-subscription", apGuid, subscriptionId]), "utf8").digest("hex") as string);
+  uuidV8(
+    nodeCrypto
+      .createHash("sha256")
+      .update(JSON.stringify(["activeplatform-subscription", apGuid, subscriptionId]), "utf8")
+      .digest("hex") as string,
+  );
 
 export const reseller = () => ({
   id: 1001,

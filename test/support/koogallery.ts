@@ -39,7 +39,10 @@ export function v1Url(params: Record<string, string>, key = ACCESS_KEY): string 
   return `${BASE}?${signV1Query(key, { timeStamp: v1Stamp(nextStampMs()), ...params })}`;
 }
 
-export function v2Request(body: Record<string, unknown> | string, opts: { key?: string; nonce?: string; timestamp?: string; contentType?: string } = {}): Request {
+export function v2Request(
+  body: Record<string, unknown> | string,
+  opts: { key?: string; nonce?: string; timestamp?: string; contentType?: string } = {},
+): Request {
   const text = typeof body === "string" ? body : JSON.stringify(sortKeys(body));
   const timestamp = opts.timestamp ?? String(nextStampMs());
   const signed = signV2(opts.key ?? ACCESS_KEY, text, { nonce: opts.nonce, timestamp });

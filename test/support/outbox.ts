@@ -31,9 +31,13 @@ export async function setQueue(key: string, mode: QueueMode): Promise<void> {
               },
             } as unknown as Queue)
           : ({
-            send: async () => { if (mode === "fail") throw new Error("queue unavailable"); },
-            sendBatch: async () => { if (mode === "fail") throw new Error("queue unavailable"); },
-          } as unknown as Queue);
+              send: async () => {
+                if (mode === "fail") throw new Error("queue unavailable");
+              },
+              sendBatch: async () => {
+                if (mode === "fail") throw new Error("queue unavailable");
+              },
+            } as unknown as Queue);
     holder.env = { ...holder.env, DELIVERIES: queue };
   });
 }

@@ -71,7 +71,10 @@ export class Partners {
     return new Map(
       subs.map((s) => [
         String(s.id),
-        { tillS: s.subscription_until_canceled === "1" || s.subscription_activation_end === undefined ? null : Number(s.subscription_activation_end), disabled: s.status === "disabled" },
+        {
+          tillS: s.subscription_until_canceled === "1" || s.subscription_activation_end === undefined ? null : Number(s.subscription_activation_end),
+          disabled: s.status === "disabled",
+        },
       ]),
     );
   }
@@ -115,7 +118,16 @@ export class Partners {
     const host = url.hostname.split(".")[0]!;
     const partner: Received["partner"] = host === "vendor" || host === "mor" || host === "koodrive" || host === "ops" ? host : "elsewhere";
     const record = (verified: boolean, response: Response): Response => {
-      this.received.push({ partner, method: request.method, path: url.pathname, headers, body, verified, answered: response.status, redirect: request.redirect });
+      this.received.push({
+        partner,
+        method: request.method,
+        path: url.pathname,
+        headers,
+        body,
+        verified,
+        answered: response.status,
+        redirect: request.redirect,
+      });
       return response;
     };
     const fault = this.faults.get(partner);
@@ -143,10 +155,11 @@ export class Partners {
 
   /** Operational events the operations endpoint accepted, in arrival order (retries included). */
   opsEvents(): Array<{ id: string; type: string; occurredAt: string; data: Record<string, unknown> }> {
-    return this.of("ops").filter((r) => r.verified && r.answered < 300).map((r) => JSON.parse(r.body));
+    return this.of("ops")
+      .filter((r) => r.verified && r.answered < 300)
+      .map((r) => JSON.parse(r.body));
   }
 }
-
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -165,7 +178,8 @@ export function installPartners(): Partners {
       const response = await partners.handle(request);
       const location = response.headers.get("location");
       if (!REDIRECTS.has(response.status) || location === null || request.redirect === "manual" || hops >= 20) return response;
-      const toGet = ((response.status === 301 || response.status === 302) && request.method === "POST") || (response.status === 303 && request.method !== "HEAD");
+      const toGet =
+        ((response.status === 301 || response.status === 302) && request.method === "POST") || (response.status === 303 && request.method !== "HEAD");
       const headers = new Headers(request.headers);
       if (toGet) for (const name of ["content-type", "content-length", "content-encoding", "content-language", "content-location"]) headers.delete(name);
       request = new Request(new URL(location, request.url), {

@@ -36,7 +36,11 @@ export function stepCall(target, plan, step, ids) {
     if (step.action !== "subscription/renew") return buildCall(plan.platform, step.action, common);
     // Each renewal of one subscription has its own period, so it has its own fingerprint: two
     // identical renewals within a day are one renewal resent (activeplatform commands.ts).
-    const body = subscriptionEventBody("renew", { externalId: /** @type {string} */ (ids.externalId), resellerId: target.resellerId, subscriptionId: /** @type {string} */ (plan.subscriptionId) });
+    const body = subscriptionEventBody("renew", {
+      externalId: /** @type {string} */ (ids.externalId),
+      resellerId: target.resellerId,
+      subscriptionId: /** @type {string} */ (plan.subscriptionId),
+    });
     body.plan.period = { value: /** @type {number} */ (step.periodMonths), type: "Month" };
     return buildCall(plan.platform, step.action, { ...common, body });
   }

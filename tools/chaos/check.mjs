@@ -74,7 +74,15 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
   const received = { ...all, vendor: all.vendor.filter((r) => !r.path.startsWith(OPS_PATH)) };
   const problems = new Problems();
   const partners = /** @type {Record<"vendor"|"koodrive"|"mor", PartnerCounts>} */ (Object.fromEntries(PARTNERS.map((p) => [p, emptyCounts(received[p])])));
-  const gateway = { instances: runs.length, byPlatform: /** @type {Record<string, number>} */ ({}), unacknowledged: 0, stateMismatch: 0, eventsLost: 0, eventsDoubled: 0, eventsMisordered: 0 };
+  const gateway = {
+    instances: runs.length,
+    byPlatform: /** @type {Record<string, number>} */ ({}),
+    unacknowledged: 0,
+    stateMismatch: 0,
+    eventsLost: 0,
+    eventsDoubled: 0,
+    eventsMisordered: 0,
+  };
   const deliveries = { total: 0, byConnector: /** @type {Record<string, number>} */ ({}), delivered: 0, pending: 0, skipped: 0, dead: 0 };
 
   // ---- the gateway's own record, and the delivery index -------------------------------------
@@ -103,17 +111,27 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
       continue;
     }
     const events = [...view.events].sort((a, b) => a.seq - b.seq);
-    const cmp = compareSequences(expectedTypes, events.map((e) => e.type));
+    const cmp = compareSequences(
+      expectedTypes,
+      events.map((e) => e.type),
+    );
     gateway.eventsLost += cmp.lost;
     gateway.eventsDoubled += cmp.doubled;
     gateway.eventsMisordered += cmp.misordered;
-    if (cmp.lost || cmp.doubled || cmp.misordered) problems.add("events", `${run.plan.label}: events ${events.map((e) => e.type.replace("instance.", "")).join(",")} but the lifecycle implies ${expectedTypes.map((t) => t.replace("instance.", "")).join(",")}`);
+    if (cmp.lost || cmp.doubled || cmp.misordered)
+      problems.add(
+        "events",
+        `${run.plan.label}: events ${events.map((e) => e.type.replace("instance.", "")).join(",")} but the lifecycle implies ${expectedTypes.map((t) => t.replace("instance.", "")).join(",")}`,
+      );
     const expectedState = expectedSteps.at(-1)?.stateAfter;
     // A released instance is a tombstone: its expiry is gone with its data.
     const expectedExpiry = run.failure || expectedState === "released" ? undefined : run.plan.expected.expiresAt;
     if (view.instance.state !== expectedState || (expectedExpiry !== undefined && view.instance.expiresAt !== expectedExpiry)) {
       gateway.stateMismatch += 1;
-      problems.add("state", `${run.plan.label}: state ${view.instance.state} expiresAt ${view.instance.expiresAt}, expected ${expectedState}${expectedExpiry !== undefined ? ` expiresAt ${expectedExpiry}` : ""}`);
+      problems.add(
+        "state",
+        `${run.plan.label}: state ${view.instance.state} expiresAt ${view.instance.expiresAt}, expected ${expectedState}${expectedExpiry !== undefined ? ` expiresAt ${expectedExpiry}` : ""}`,
+      );
     }
     const typeOfSeq = new Map(events.map((e) => [e.seq, e.type]));
     for (const d of view.deliveries) {
@@ -124,7 +142,10 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
       if (d.status === "delivered") deliveries.delivered += 1;
       else if (d.status === "pending" || d.status === "waiting") {
         deliveries.pending += 1;
-        problems.add("pending", `${run.plan.label}: ${d.connector} delivery ${d.deliveryId} still ${d.status} after ${d.attempts} attempts (${d.reason ?? "no reason"})`);
+        problems.add(
+          "pending",
+          `${run.plan.label}: ${d.connector} delivery ${d.deliveryId} still ${d.status} after ${d.attempts} attempts (${d.reason ?? "no reason"})`,
+        );
       } else {
         deliveries[d.status === "dead" ? "dead" : "skipped"] += 1;
         problems.add(d.status, `${run.plan.label}: ${d.connector} delivery ${d.deliveryId} ${d.status}: ${d.reason ?? ""}`);
@@ -136,14 +157,32 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
   }
 
   // ---- what each partner saw ----------------------------------------------------------------
-  const vendor = effectsOf(received.vendor, (r) => r.headers["webhook-id"] ?? null, (r) => r.ok || r.verdict === "duplicate");
-  const koodrive = effectsOf(received.koodrive.filter((r) => r.path === KOODRIVE_NOTIFY), (r) => r.headers["x-traceid"] ?? null, (r) => r.ok);
-  const mor = effectsOf(received.mor.filter((r) => r.path.startsWith(MOR_PREFIX)), morEffectId, (r) => r.ok);
-  for (const [name, seen] of /** @type {const} */ ([["vendor", vendor], ["koodrive", koodrive], ["mor", mor]])) {
+  const vendor = effectsOf(
+    received.vendor,
+    (r) => r.headers["webhook-id"] ?? null,
+    (r) => r.ok || r.verdict === "duplicate",
+  );
+  const koodrive = effectsOf(
+    received.koodrive.filter((r) => r.path === KOODRIVE_NOTIFY),
+    (r) => r.headers["x-traceid"] ?? null,
+    (r) => r.ok,
+  );
+  const mor = effectsOf(
+    received.mor.filter((r) => r.path.startsWith(MOR_PREFIX)),
+    morEffectId,
+    (r) => r.ok,
+  );
+  for (const [name, seen] of /** @type {const} */ ([
+    ["vendor", vendor],
+    ["koodrive", koodrive],
+    ["mor", mor],
+  ])) {
     partners[name].effects = seen.order.length;
     partners[name].resends = seen.resends;
   }
-  for (const r of received.vendor) if (r.warnings.some((w) => w.includes("different body"))) problems.add("vendor-id-reuse", `vendor: webhook-id ${r.headers["webhook-id"]} arrived again with a different body`);
+  for (const r of received.vendor)
+    if (r.warnings.some((w) => w.includes("different body")))
+      problems.add("vendor-id-reuse", `vendor: webhook-id ${r.headers["webhook-id"]} arrived again with a different body`);
 
   // Vendor payloads: instance key, type and, for renewals, the new expiry (MOR's activation end).
   /** @type {Map<string, {key: string, type: string, expiresAt: string|null}>} */
@@ -205,7 +244,10 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
           .map(({ type, event, index }) => expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload));
         const cmp = compareSequences(want, ids);
         tally(partners.mor, cmp, problems, `${label} mor: accepted ${ids.join(" ")} but the lifecycle implies ${want.join(" ")}`);
-        const reverted = revertingResends(mor.arrivals.filter((a) => a.id.split(":")[1] === sub), want);
+        const reverted = revertingResends(
+          mor.arrivals.filter((a) => a.id.split(":")[1] === sub),
+          want,
+        );
         if (reverted > 0) {
           partners.mor.misordered += reverted;
           problems.add("mor-revert", `${label} mor: ${reverted} re-send(s) of an earlier effect arrived after a later one had been applied`);
@@ -217,13 +259,30 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
       const cmp = compareSequences(expected, types);
       const seqs = ids.map((id) => deliveryOf(id)?.seq ?? 0);
       cmp.misordered = Math.max(cmp.misordered, seqs.length - longestIncreasing(seqs));
-      tally(partners[partner], cmp, problems, `${label} ${partner}: accepted ${types.map((t) => t.replace("instance.", "")).join(",")} but the lifecycle implies ${expected.map((t) => t.replace("instance.", "")).join(",")}`);
+      tally(
+        partners[partner],
+        cmp,
+        problems,
+        `${label} ${partner}: accepted ${types.map((t) => t.replace("instance.", "")).join(",")} but the lifecycle implies ${expected.map((t) => t.replace("instance.", "")).join(",")}`,
+      );
     }
   }
 
   // ---- what the marketplaces were answered ---------------------------------------------------
-  const inDowntime = (/** @type {import("./marketplace.mjs").CallRecord} */ c) => downtimes.some((d) => c.sentAt <= d.readyAt + downtimeGraceMs && c.answeredAt >= d.killedAt - 1_000);
-  const callCounts = { sent: calls.length, copies: 0, late: 0, lateStale: 0, lateRefused: 0, lateDropped: runs.reduce((n, r) => n + r.lateDropped, 0), retries: 0, serverErrors: 0, serverErrorsInDowntime: 0, badSignatures: 0 };
+  const inDowntime = (/** @type {import("./marketplace.mjs").CallRecord} */ c) =>
+    downtimes.some((d) => c.sentAt <= d.readyAt + downtimeGraceMs && c.answeredAt >= d.killedAt - 1_000);
+  const callCounts = {
+    sent: calls.length,
+    copies: 0,
+    late: 0,
+    lateStale: 0,
+    lateRefused: 0,
+    lateDropped: runs.reduce((n, r) => n + r.lateDropped, 0),
+    retries: 0,
+    serverErrors: 0,
+    serverErrorsInDowntime: 0,
+    badSignatures: 0,
+  };
   for (const c of calls) {
     if (c.kind === "copy") callCounts.copies += 1;
     if (c.kind === "retry") callCounts.retries += 1;
@@ -243,7 +302,10 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
       if (inDowntime(c)) callCounts.serverErrorsInDowntime += 1;
       else {
         callCounts.serverErrors += 1;
-        problems.add("5xx", `${c.label}: step ${c.step} (${c.kind}) answered ${c.status}${c.code ? ` ${c.code}` : ""} at ${new Date(c.answeredAt).toISOString()}, outside any downtime`);
+        problems.add(
+          "5xx",
+          `${c.label}: step ${c.step} (${c.kind}) answered ${c.status}${c.code ? ` ${c.code}` : ""} at ${new Date(c.answeredAt).toISOString()}, outside any downtime`,
+        );
       }
     }
   }
@@ -359,7 +421,9 @@ function expectedMorEffect(type, sub, event, index, plan, view, vendorPayload) {
   // Renewed: KooGallery names the new expiry; ActivePlatform's is computed by the gateway, and the
   // vendor payload of the same event carries it.
   const step = plan.steps[index];
-  let expiresAt = step?.expireTime ? `${step.expireTime.slice(0, 4)}-${step.expireTime.slice(4, 6)}-${step.expireTime.slice(6, 8)}T${step.expireTime.slice(8, 10)}:${step.expireTime.slice(10, 12)}:${step.expireTime.slice(12, 14)}Z` : null;
+  let expiresAt = step?.expireTime
+    ? `${step.expireTime.slice(0, 4)}-${step.expireTime.slice(4, 6)}-${step.expireTime.slice(6, 8)}T${step.expireTime.slice(8, 10)}:${step.expireTime.slice(10, 12)}:${step.expireTime.slice(12, 14)}Z`
+    : null;
   if (!expiresAt && event) {
     const vendorDelivery = view.deliveries.find((d) => d.connector === "vendor" && d.eventSeq === event.seq);
     expiresAt = vendorDelivery ? (vendorPayload.get(vendorDelivery.deliveryId)?.expiresAt ?? null) : null;

@@ -35,18 +35,48 @@
 export function faultTimeline(plan) {
   /** @type {TimelineEntry[]} */
   const entries = [
-    { atMs: 0, kind: "faults", partner: "vendor", patch: { failRate: plan.failRate, failStatus: 503, retryAfterS: 2, slowMs: plan.slowMs }, note: `vendor refuses ${pct(plan.failRate)} (503 + Retry-After: 2)` },
-    { atMs: 0, kind: "faults", partner: "koodrive", patch: { failRate: plan.failRate, failStatus: 429, retryAfterS: 1, slowMs: plan.slowMs }, note: `koodrive refuses ${pct(plan.failRate)} (429 + Retry-After: 1)` },
-    { atMs: 0, kind: "faults", partner: "mor", patch: { failRate: plan.failRate, failStatus: 503, slowMs: plan.slowMs }, note: `mor refuses ${pct(plan.failRate)} (503)` },
+    {
+      atMs: 0,
+      kind: "faults",
+      partner: "vendor",
+      patch: { failRate: plan.failRate, failStatus: 503, retryAfterS: 2, slowMs: plan.slowMs },
+      note: `vendor refuses ${pct(plan.failRate)} (503 + Retry-After: 2)`,
+    },
+    {
+      atMs: 0,
+      kind: "faults",
+      partner: "koodrive",
+      patch: { failRate: plan.failRate, failStatus: 429, retryAfterS: 1, slowMs: plan.slowMs },
+      note: `koodrive refuses ${pct(plan.failRate)} (429 + Retry-After: 1)`,
+    },
+    {
+      atMs: 0,
+      kind: "faults",
+      partner: "mor",
+      patch: { failRate: plan.failRate, failStatus: 503, slowMs: plan.slowMs },
+      note: `mor refuses ${pct(plan.failRate)} (503)`,
+    },
   ];
   for (const w of plan.slowWindows) {
-    entries.push({ atMs: w.atMs, kind: "faults", partner: w.partner, patch: { slowRate: w.rate }, note: `${w.partner} answers ${pct(w.rate)} after ${plan.slowMs} ms, past the gateway's client timeout, for ${w.forMs / 1000}s` });
+    entries.push({
+      atMs: w.atMs,
+      kind: "faults",
+      partner: w.partner,
+      patch: { slowRate: w.rate },
+      note: `${w.partner} answers ${pct(w.rate)} after ${plan.slowMs} ms, past the gateway's client timeout, for ${w.forMs / 1000}s`,
+    });
     entries.push({ atMs: w.atMs + w.forMs, kind: "faults", partner: w.partner, patch: { slowRate: 0 }, note: `${w.partner} answers in time again` });
   }
-  for (const o of plan.outages) entries.push({ atMs: o.atMs, kind: "faults", partner: o.partner, patch: { downForS: o.forS }, note: `${o.partner} down for ${o.forS}s` });
+  for (const o of plan.outages)
+    entries.push({ atMs: o.atMs, kind: "faults", partner: o.partner, patch: { downForS: o.forS }, note: `${o.partner} down for ${o.forS}s` });
   entries.push({ atMs: plan.liftAtMs, kind: "faults", partner: "all", patch: NO_FAULTS_PATCH, note: "all partner faults lifted" });
   for (const [i, atMs] of plan.restartsAtMs.entries()) {
-    entries.push({ atMs, kind: "restart", downMs: plan.restartDownMs, note: `gateway SIGKILL #${i + 1}, dead for ${plan.restartDownMs / 1000}s, then restarted on the same state` });
+    entries.push({
+      atMs,
+      kind: "restart",
+      downMs: plan.restartDownMs,
+      note: `gateway SIGKILL #${i + 1}, dead for ${plan.restartDownMs / 1000}s, then restarted on the same state`,
+    });
   }
   return entries.sort((a, b) => a.atMs - b.atMs);
 }

@@ -72,7 +72,12 @@ async function runInstance(plan, opts, calls) {
   const rng = opts.prng.fork(plan.label);
   await sleep(opts.t0 + plan.startMs - Date.now());
 
-  const send = async (/** @type {import("./calls.mjs").SimulatedCall} */ call, /** @type {number} */ step, /** @type {CallRecord["kind"]} */ kind, stale = false) => {
+  const send = async (
+    /** @type {import("./calls.mjs").SimulatedCall} */ call,
+    /** @type {number} */ step,
+    /** @type {CallRecord["kind"]} */ kind,
+    stale = false,
+  ) => {
     const record = await exchange(plan, call, opts);
     const entry = { label: plan.label, step, kind, ...(stale ? { stale } : {}), ...record.meta };
     calls.push(entry);
@@ -155,7 +160,12 @@ async function exchange(plan, call, opts) {
   let signed = plan.platform === "activeplatform" ? null : false;
   let error;
   try {
-    const init = { method: call.method, headers: call.headers, signal: AbortSignal.timeout(opts.callTimeoutMs), ...(call.body !== null ? { body: call.body } : {}) };
+    const init = {
+      method: call.method,
+      headers: call.headers,
+      signal: AbortSignal.timeout(opts.callTimeoutMs),
+      ...(call.body !== null ? { body: call.body } : {}),
+    };
     const response = await fetch(call.url, init);
     const text = await response.text();
     status = response.status;

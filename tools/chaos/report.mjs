@@ -14,15 +14,23 @@ export function formatSummary(r) {
     const values = PARTNERS.map(f);
     return `${sum(values)} (vendor ${values[0]} · koodrive ${values[1]} · mor ${values[2]})`;
   };
-  const platforms = ["koogallery-v1", "koogallery-v2", "activeplatform"].map((p) => `${p.replace("koogallery-", "").replace("activeplatform", "ap")} ${v.gateway.byPlatform[p] ?? 0}`).join(" · ");
+  const platforms = ["koogallery-v1", "koogallery-v2", "activeplatform"]
+    .map((p) => `${p.replace("koogallery-", "").replace("activeplatform", "ap")} ${v.gateway.byPlatform[p] ?? 0}`)
+    .join(" · ");
   const rows = [
     ["instances", `${v.gateway.instances} (${platforms})`],
     ["calls sent", `${v.calls.sent}`],
-    ["duplicates", `${v.calls.copies + v.calls.late} (${v.calls.copies} extra copies · ${v.calls.late} late, ${v.calls.lateStale} of them stale${v.calls.lateDropped ? ` · ${v.calls.lateDropped} dropped: V2 timestamp too old` : ""})`],
+    [
+      "duplicates",
+      `${v.calls.copies + v.calls.late} (${v.calls.copies} extra copies · ${v.calls.late} late, ${v.calls.lateStale} of them stale${v.calls.lateDropped ? ` · ${v.calls.lateDropped} dropped: V2 timestamp too old` : ""})`,
+    ],
     ["marketplace retries", `${v.calls.retries}`],
     ["faults injected", `${per((p) => v.partners[p].refused + v.partners[p].slow)}; slow answers ${per((p) => v.partners[p].slow)}`],
     ["restarts (SIGKILL)", `${r.restarts.count} (down ${r.restarts.downtimesMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(", ")})`],
-    ["deliveries", `${v.deliveries.total} (vendor ${v.deliveries.byConnector.vendor ?? 0} · koodrive ${v.deliveries.byConnector.koodrive ?? 0} · mor ${v.deliveries.byConnector.mor ?? 0}); partner requests ${per((p) => v.partners[p].requests)}`],
+    [
+      "deliveries",
+      `${v.deliveries.total} (vendor ${v.deliveries.byConnector.vendor ?? 0} · koodrive ${v.deliveries.byConnector.koodrive ?? 0} · mor ${v.deliveries.byConnector.mor ?? 0}); partner requests ${per((p) => v.partners[p].requests)}`,
+    ],
     ["effects expected / accepted", `${sum(PARTNERS.map((p) => v.partners[p].expected))} / ${sum(PARTNERS.map((p) => v.partners[p].effects))}`],
     ["re-sends of an accepted id", per((p) => v.partners[p].resends)],
     ["doubled effects", `${v.totals.doubled} (gateway events ${v.gateway.eventsDoubled} · ${per((p) => v.partners[p].doubled)})`],

@@ -92,7 +92,9 @@ export async function runChaos(options) {
       baseMs: Date.now(),
     });
     const t0 = Date.now() + 500;
-    log(`workload: ${plans.length} instances, ${plans.reduce((n, p) => n + p.steps.length, 0)} steps, ${plans.reduce((n, p) => n + p.late.length, 0)} late duplicates planned`);
+    log(
+      `workload: ${plans.length} instances, ${plans.reduce((n, p) => n + p.steps.length, 0)} steps, ${plans.reduce((n, p) => n + p.late.length, 0)} late duplicates planned`,
+    );
     const timeline = faultTimeline({
       failRate: preset.failRate,
       slowMs: preset.slowMs,
@@ -126,7 +128,14 @@ export async function runChaos(options) {
     const drainMs = Date.now() - workloadDone;
     log(`drain ${drain.settled ? "complete" : "TIMED OUT"} after ${(drainMs / 1000).toFixed(1)}s`);
 
-    const verdict = judgeRun({ runs: market.runs, views: drain.views, received: mocks.received, calls: market.calls, downtimes: played.downtimes, deadLetters });
+    const verdict = judgeRun({
+      runs: market.runs,
+      views: drain.views,
+      received: mocks.received,
+      calls: market.calls,
+      downtimes: played.downtimes,
+      deadLetters,
+    });
     if (!verdict.ok) keepDir = true;
     if (keepDir) {
       writeLogs();
@@ -166,7 +175,9 @@ async function drainDeliveries({ url, keys, timeoutMs, received, log }) {
   let lastReport = 0;
   for (;;) {
     const views = await fetchViews(url, keys);
-    const open = [...views.values()].flatMap((v) => (v?.deliveries ?? []).filter((/** @type {{status: string}} */ d) => d.status === "pending" || d.status === "waiting"));
+    const open = [...views.values()].flatMap((v) =>
+      (v?.deliveries ?? []).filter((/** @type {{status: string}} */ d) => d.status === "pending" || d.status === "waiting"),
+    );
     if (open.length === 0) {
       // Settled: wait until the partners see nothing new for a few seconds.
       let before = traffic();
@@ -206,7 +217,9 @@ async function countDeadLetters(url) {
   /** @type {string|null} */
   let cursor = null;
   for (let page = 0; page < 100; page++) {
-    const body = /** @type {{items: unknown[], cursor: string|null}|null} */ (await adminGet(url, `/admin/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`));
+    const body = /** @type {{items: unknown[], cursor: string|null}|null} */ (
+      await adminGet(url, `/admin/dead-letters?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+    );
     if (!body) break;
     count += body.items.length;
     cursor = body.cursor;

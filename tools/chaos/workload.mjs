@@ -106,7 +106,11 @@ function planInstance(rng, index, platform, opts) {
   const steps = kg ? kooGallerySteps(rng, platform, tag, opts) : activePlatformSteps(rng, opts);
   for (const [n, step] of steps.entries()) {
     step.n = n;
-    step.copies = rng.weighted([[1, 5], [2, 3], [3, 2]]);
+    step.copies = rng.weighted([
+      [1, 5],
+      [2, 3],
+      [3, 2],
+    ]);
     step.concurrent = step.copies > 1 && rng.chance(0.5);
     step.gapMs = rng.int(100, 700);
     step.thinkMs = n === 0 ? 0 : rng.int(opts.thinkMs[0], opts.thinkMs[1]);
@@ -184,8 +188,17 @@ function kooGallerySteps(rng, platform, tag, opts) {
     const mayRelease = i >= 1;
     const op =
       state === "active"
-        ? rng.weighted([["renew", 3], ["expire", 3.5], ["update", 1], ["release", mayRelease ? 1.5 : 0]])
-        : rng.weighted([["resume", 4.5], ["renew", 3], ["release", mayRelease ? 2.5 : 0]]);
+        ? rng.weighted([
+            ["renew", 3],
+            ["expire", 3.5],
+            ["update", 1],
+            ["release", mayRelease ? 1.5 : 0],
+          ])
+        : rng.weighted([
+            ["resume", 4.5],
+            ["renew", 3],
+            ["release", mayRelease ? 2.5 : 0],
+          ]);
     raw.push(kooGalleryStep(rng, v1, op, tag, () => expiry(++renewals)));
     state = stateAfter(op, state);
   }
@@ -233,8 +246,17 @@ function activePlatformSteps(rng, opts) {
     const mayRelease = i >= 1;
     const op =
       state === "active"
-        ? rng.weighted([["renew", 3.5], ["suspend", 3], ["update", changed ? 0 : 1], ["release", mayRelease ? 2.5 : 0]])
-        : rng.weighted([["resume", 5.5], ["renew", 1.5], ["release", mayRelease ? 3 : 0]]);
+        ? rng.weighted([
+            ["renew", 3.5],
+            ["suspend", 3],
+            ["update", changed ? 0 : 1],
+            ["release", mayRelease ? 2.5 : 0],
+          ])
+        : rng.weighted([
+            ["resume", 5.5],
+            ["renew", 1.5],
+            ["release", mayRelease ? 3 : 0],
+          ]);
     if (op === "renew") raw.push({ op, action: "subscription/renew", periodMonths: ++renewals, keyKind: "ap-renew" });
     else if (op === "suspend") raw.push({ op, action: "subscription/stop", keyKind: "state" });
     else if (op === "resume") raw.push({ op, action: "subscription/activate", keyKind: "state" });
@@ -275,7 +297,11 @@ function lateDuplicates(rng, platform, steps, opts) {
     }
     if (candidates.length === 0) continue;
     const stale = candidates.filter((c) => c.stale);
-    late.push(stale.length > 0 && rng.chance(0.5) ? rng.pick(stale) : rng.pick(candidates.filter((c) => !c.stale).length > 0 ? candidates.filter((c) => !c.stale) : stale));
+    late.push(
+      stale.length > 0 && rng.chance(0.5)
+        ? rng.pick(stale)
+        : rng.pick(candidates.filter((c) => !c.stale).length > 0 ? candidates.filter((c) => !c.stale) : stale),
+    );
   }
   return late;
 }

@@ -78,7 +78,8 @@ export function formProblem(request, answer, ctx) {
       if (!isObject(body) || typeof body.resultCode !== "string") return "KooGallery answer without a resultCode";
       if (body.resultCode === "000000") return "KooGallery answered success";
       const sign = answer.headers["body-sign"];
-      if (!verifyBodySign(ctx.key, text, typeof sign === "string" ? sign : undefined)) return `Body-Sign missing or does not verify (resultCode ${body.resultCode})`;
+      if (!verifyBodySign(ctx.key, text, typeof sign === "string" ? sign : undefined))
+        return `Body-Sign missing or does not verify (resultCode ${body.resultCode})`;
       return null;
     }
     case "activeplatform":

@@ -21,7 +21,13 @@ export async function main(argv) {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { count: { type: "string" }, family: { type: "string", multiple: true }, seed: { type: "string" }, connections: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        count: { type: "string" },
+        family: { type: "string", multiple: true },
+        seed: { type: "string" },
+        connections: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (err) {
     console.error(`${/** @type {Error} */ (err).message}\n${USAGE}`);

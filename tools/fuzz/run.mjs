@@ -104,7 +104,7 @@ export async function runFuzz(options = {}) {
 }
 
 /** @param {number} seed @param {string} family */
-const familySeed = (seed, family) => (seed ^ (FAMILIES.indexOf(family) + 1) * 0x9e3779b1) >>> 0;
+const familySeed = (seed, family) => (seed ^ ((FAMILIES.indexOf(family) + 1) * 0x9e3779b1)) >>> 0;
 
 /**
  * Real calls that create what the fuzz targets: one instance over V1, one over V2 (whose request is
@@ -117,7 +117,8 @@ async function setUp(url) {
   const call = async (call) => {
     const res = await fetch(call.url, { method: call.method, headers: call.headers, body: call.body ?? undefined });
     const body = /** @type {Record<string, unknown>} */ (await res.json());
-    if (res.status >= 300 || (body.resultCode !== undefined && body.resultCode !== "000000")) throw new Error(`set-up call failed: ${res.status} ${JSON.stringify(body)}`);
+    if (res.status >= 300 || (body.resultCode !== undefined && body.resultCode !== "000000"))
+      throw new Error(`set-up call failed: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
   const common = { url, key: SPEC_TEST_KEY, pathSecret: PATH_SECRET };
@@ -175,7 +176,22 @@ async function changedViews(url, ctx, before, examples) {
 async function runFamily(family, seed, count, ctx, sender, persist, origin) {
   const started = Date.now();
   /** @type {FamilyResult} */
-  const r = { family, sent: 0, byStatus: {}, serverErrors: 0, resets: 0, otherErrors: 0, wrongForm: 0, writes: 0, emptyObjects: 0, newTables: {}, resetsAfter: {}, examples: [], checkedKeys: 0, ms: 0 };
+  const r = {
+    family,
+    sent: 0,
+    byStatus: {},
+    serverErrors: 0,
+    resets: 0,
+    otherErrors: 0,
+    wrongForm: 0,
+    writes: 0,
+    emptyObjects: 0,
+    newTables: {},
+    resetsAfter: {},
+    examples: [],
+    checkedKeys: 0,
+    ms: 0,
+  };
   /** @param {string} line */
   const example = (line) => {
     if (r.examples.length < MAX_EXAMPLES * 3) r.examples.push(line);
@@ -324,16 +340,32 @@ export function formatReport(report) {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([s, n]) => `${s}:${n}`)
       .join(" ");
-    rows.push([f.family, String(f.sent), statuses, String(f.serverErrors), String(f.resets), String(f.wrongForm + f.otherErrors), String(f.writes), (f.ms / 1000).toFixed(1)]);
+    rows.push([
+      f.family,
+      String(f.sent),
+      statuses,
+      String(f.serverErrors),
+      String(f.resets),
+      String(f.wrongForm + f.otherErrors),
+      String(f.writes),
+      (f.ms / 1000).toFixed(1),
+    ]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  const lines = rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const out = [`fuzz seed ${report.seed} (rerun with --seed ${report.seed}), ${(report.ms / 1000).toFixed(1)} s`, "", ...lines];
   for (const f of report.families) {
     const notes = [];
     if (f.emptyObjects > 0 || Object.keys(f.newTables).length > 0) {
-      notes.push(`  objects looked up by credentialed requests: ${f.emptyObjects} empty${Object.keys(f.newTables).length ? `, rows in new objects: ${JSON.stringify(f.newTables)}` : ""}; unknown instances they named, checked afterwards with the admin API: ${f.checkedKeys}`);
+      notes.push(
+        `  objects looked up by credentialed requests: ${f.emptyObjects} empty${Object.keys(f.newTables).length ? `, rows in new objects: ${JSON.stringify(f.newTables)}` : ""}; unknown instances they named, checked afterwards with the admin API: ${f.checkedKeys}`,
+      );
     }
     if (f.resets > 0) notes.push(`  resets (kind <- previous answer on that connection): ${JSON.stringify(f.resetsAfter)}`);
     for (const e of f.examples) notes.push(`  ${e}`);

@@ -78,10 +78,13 @@ async function stableContentDigest(path) {
 function contentDigest(path) {
   return readCopy(path, (db) => {
     const hash = createHash("sha256");
-    const tables = /** @type {Array<{ name: string, sql: string | null }>} */ (db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all());
+    const tables = /** @type {Array<{ name: string, sql: string | null }>} */ (
+      db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+    );
     for (const { name, sql } of tables) {
       hash.update(`${name}\n${sql ?? ""}\n`);
-      for (const row of db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()) hash.update(`${JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? String(v) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))}\n`);
+      for (const row of db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all())
+        hash.update(`${JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? String(v) : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v))}\n`);
     }
     return hash.digest("hex");
   }).catch((err) => `unreadable: ${/** @type {Error} */ (err).message}`);
@@ -141,7 +144,8 @@ export async function userTables(path) {
       .filter((n) => !n.startsWith("_cf_") && !n.startsWith("__miniflare") && !n.startsWith("sqlite_"));
     /** @type {Record<string, number>} */
     const counts = {};
-    for (const name of names) counts[name] = Number(/** @type {{ n: number }} */ (db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get()).n);
+    for (const name of names)
+      counts[name] = Number(/** @type {{ n: number }} */ (db.prepare(`SELECT count(*) AS n FROM "${name.replace(/"/g, '""')}"`).get()).n);
     return counts;
   });
 }

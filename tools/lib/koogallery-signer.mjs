@@ -41,7 +41,9 @@ export function v1TimeStamp(date = new Date()) {
 export function signV1Query(accessKey, params) {
   const timeStamp = params.timeStamp;
   if (typeof timeStamp !== "string") throw new Error("params.timeStamp is required");
-  const names = Object.keys(params).filter((n) => n !== "authToken").sort(byCodeUnit);
+  const names = Object.keys(params)
+    .filter((n) => n !== "authToken")
+    .sort(byCodeUnit);
   const toSign = names.map((n) => `${n}=${params[n]}`).join("&");
   const authToken = hmac(accessKey + timeStamp, toSign).toString("base64");
   const pairs = Object.entries(params).filter(([n]) => n !== "authToken");

@@ -94,7 +94,12 @@ function flagSpec() {
 function num(raw, flag, rule) {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  const ok = raw.trim() !== "" && Number.isFinite(n) && (!rule.integer || Number.isInteger(n)) && (rule.min === undefined || n >= rule.min) && (rule.max === undefined || n <= rule.max);
+  const ok =
+    raw.trim() !== "" &&
+    Number.isFinite(n) &&
+    (!rule.integer || Number.isInteger(n)) &&
+    (rule.min === undefined || n >= rule.min) &&
+    (rule.max === undefined || n <= rule.max);
   if (!ok) {
     const range = `${rule.integer ? "an integer" : "a number"}${rule.min !== undefined ? ` >= ${rule.min}` : ""}${rule.max !== undefined ? ` and <= ${rule.max}` : ""}`;
     throw new UsageError(`--${flag} must be ${range}, got ${JSON.stringify(raw)}`);

@@ -12,5 +12,4 @@ export { DEFAULTS, startMocks } from "./mocks.mjs";
 export { morHash } from "./mor.mjs";
 export { koodriveUserId } from "./koodrive.mjs";
 
-
 if (isMain(import.meta.url)) await runCli(process.argv.slice(2));

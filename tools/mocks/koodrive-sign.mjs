@@ -7,8 +7,7 @@
 import { hmacSha256, sha256Hex } from "./util.mjs";
 
 /** RFC 3986: only A-Z a-z 0-9 - _ . ~ stay as they are; hex is upper-case. @param {string} s */
-export const rfc3986 = (s) =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+export const rfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Decode what arrived on the wire without throwing on stray `%`. @param {string} s */
 const tryDecode = (s) => {
@@ -24,7 +23,10 @@ const tryDecode = (s) => {
  * @param {string} path as received, e.g. `/koodrive/ose/v1/carrier/users/notifyPackageExpire`
  */
 export function canonicalUri(path) {
-  const encoded = path.split("/").map((seg) => rfc3986(tryDecode(seg))).join("/");
+  const encoded = path
+    .split("/")
+    .map((seg) => rfc3986(tryDecode(seg)))
+    .join("/");
   return encoded.endsWith("/") ? encoded : `${encoded}/`;
 }
 
@@ -61,14 +63,7 @@ export function canonicalQuery(rawQuery) {
 export function canonicalRequest({ method, path, rawQuery, headers, signedHeaders, body }) {
   const names = [...signedHeaders].sort();
   const canonicalHeaders = names.map((n) => `${n}:${(headers[n] ?? "").trim()}\n`).join("");
-  return [
-    method.toUpperCase(),
-    canonicalUri(path),
-    canonicalQuery(rawQuery),
-    canonicalHeaders,
-    names.join(";"),
-    sha256Hex(body),
-  ].join("\n");
+  return [method.toUpperCase(), canonicalUri(path), canonicalQuery(rawQuery), canonicalHeaders, names.join(";"), sha256Hex(body)].join("\n");
 }
 
 /**

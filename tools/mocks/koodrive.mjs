@@ -81,8 +81,7 @@ export function createKooDriveHandler(cfg) {
    * @param {number} status @param {string} msg @param {string} verdict
    * @param {{fields?: Record<string, unknown>, warnings?: string[]}} [extra]
    */
-  const fail = (status, msg, verdict, extra = {}) =>
-    jsonReply(status, { code: String(status), msg }, { verdict: `rejected: ${verdict}`, ok: false, ...extra });
+  const fail = (status, msg, verdict, extra = {}) => jsonReply(status, { code: String(status), msg }, { verdict: `rejected: ${verdict}`, ok: false, ...extra });
 
   /** @param {import("./reply.mjs").MockRequest} req */
   function login(req) {

@@ -124,7 +124,11 @@ export async function startMocks(options = {}) {
   };
   return {
     urls,
-    controlUrls: { vendor: `${servers.vendor.url}${CONTROL_PATH}`, koodrive: `${servers.koodrive.url}${CONTROL_PATH}`, mor: `${servers.mor.url}${CONTROL_PATH}` },
+    controlUrls: {
+      vendor: `${servers.vendor.url}${CONTROL_PATH}`,
+      koodrive: `${servers.koodrive.url}${CONTROL_PATH}`,
+      mor: `${servers.mor.url}${CONTROL_PATH}`,
+    },
     setFaults: (server, patch) => {
       for (const s of pick(server)) s.setFaults(patch);
     },
@@ -135,7 +139,11 @@ export async function startMocks(options = {}) {
     ports: { vendor: servers.vendor.port, koodrive: servers.koodrive.port, mor: servers.mor.port },
     received,
     /** MOR's subscriptions: list them, or change one behind the gateway's back (also over HTTP: POST /__mock/subscriptions/{id}). */
-    mor: { subscriptions: () => mor.subscriptions(), edit: (/** @type {string} */ id, /** @type {{end?: number|string|null, state?: "active"|"disabled"|"deleted"}} */ change) => mor.editSubscription(id, change) },
+    mor: {
+      subscriptions: () => mor.subscriptions(),
+      edit: (/** @type {string} */ id, /** @type {{end?: number|string|null, state?: "active"|"disabled"|"deleted"}} */ change) =>
+        mor.editSubscription(id, change),
+    },
     gatewayVars: {
       VENDOR_WEBHOOK_URL: urls.vendor,
       KOODRIVE_BASE_URL: urls.koodrive,

@@ -52,7 +52,14 @@ const KNOWN_PARAMS = Object.freeze({
   subscription_create: ["user_id", "service_id", ...SUBSCRIPTION_FIELDS, "ignore_balance", "subscription_charge_for_past"],
   subscription_update: ["subscription_id", ...SUBSCRIPTION_FIELDS],
   subscription_delete: ["subscription_id", "subscription_delete_action"],
-  subscriptions_get: ["service_id", "user_id", "subscription_activation_start", "subscription_activation_end", "subscription_memo", "subscription_until_canceled"],
+  subscriptions_get: [
+    "service_id",
+    "user_id",
+    "subscription_activation_start",
+    "subscription_activation_end",
+    "subscription_memo",
+    "subscription_until_canceled",
+  ],
 });
 
 /**
@@ -143,7 +150,8 @@ export function createMorHandler(cfg) {
   function mockAdmin(req) {
     const id = req.path.slice(MOCK_SUBSCRIPTIONS.length).replace(/^\//, "");
     if (req.method === "GET" && id === "") return jsonReply(200, { subscriptions: [...subs.values()] }, { verdict: "mock: listed" });
-    if (req.method !== "POST" || !/^\d+$/.test(id)) return jsonReply(404, { error: "use GET /__mock/subscriptions or POST /__mock/subscriptions/{id}" }, { verdict: "mock: bad admin call" });
+    if (req.method !== "POST" || !/^\d+$/.test(id))
+      return jsonReply(404, { error: "use GET /__mock/subscriptions or POST /__mock/subscriptions/{id}" }, { verdict: "mock: bad admin call" });
     let change;
     try {
       change = JSON.parse(req.body || "{}");
@@ -163,7 +171,8 @@ export function createMorHandler(cfg) {
     if (req.method !== "POST") return answer("error", "API Requests are disabled", { fields: { note: `${req.method} is not accepted by this mock` } });
 
     const warnings = [];
-    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? "")) warnings.push("content-type is not application/x-www-form-urlencoded");
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers["content-type"] ?? ""))
+      warnings.push("content-type is not application/x-www-form-urlencoded");
     if (req.rawQuery) warnings.push("parameters in the query string are ignored; send them in the form body");
     const form = new URLSearchParams(req.body);
     /** @param {string} name */
@@ -263,7 +272,8 @@ export function createMorHandler(cfg) {
       (!form.has("subscription_memo") || s.subscription_memo === get("subscription_memo")) &&
       (!form.has("subscription_until_canceled") || (s.subscription_until_canceled ?? "0") === get("subscription_until_canceled")) &&
       (!form.has("subscription_activation_start") || Number(s.subscription_activation_start ?? 0) >= Number(get("subscription_activation_start"))) &&
-      (!form.has("subscription_activation_end") || (s.subscription_activation_end !== undefined && Number(s.subscription_activation_end) <= Number(get("subscription_activation_end"))));
+      (!form.has("subscription_activation_end") ||
+        (s.subscription_activation_end !== undefined && Number(s.subscription_activation_end) <= Number(get("subscription_activation_end"))));
     const found = [...subs.values()].filter(match);
     fields.found = found.length;
     if (found.length === 0) return answer("error", "No Subscriptions found", { fields, warnings });

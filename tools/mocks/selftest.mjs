@@ -32,7 +32,11 @@ function vendorSignature(secret, id, ts, body) {
 }
 
 /** docs/koodrive.md §B.3 X-Date. @param {number} ms */
-const xDate = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const xDate = (ms) =>
+  new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 /**
  * docs/koodrive.md §B.5, for a path without query, signing host;x-date;x-user-id.
@@ -40,7 +44,9 @@ const xDate = (ms) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\
  */
 function kooAppAuth({ appId, appSecret, host, path, date, userId, body }) {
   const canonical = `POST\n${path.endsWith("/") ? path : `${path}/`}\n\nhost:${host}\nx-date:${date}\nx-user-id:${userId}\n\nhost;x-date;x-user-id\n${sha256Hex(body)}`;
-  const signature = createHmac("sha256", appSecret).update(`HMAC-SHA256\n${sha256Hex(canonical)}`).digest("hex");
+  const signature = createHmac("sha256", appSecret)
+    .update(`HMAC-SHA256\n${sha256Hex(canonical)}`)
+    .digest("hex");
   return { canonical, header: `HMAC-SHA256 AppId=${appId},SignedHeaders=host;x-date;x-user-id,Signature=${signature}` };
 }
 
@@ -96,8 +102,13 @@ test("independent signers reproduce the spec vectors", () => {
   const body = '{"carrierUserId":"189642158555241211","type":2,"packageId":"14"}';
   assert.equal(sha256Hex(body), "5c3cf4effd3e60ace1f203883c90f128168e3e4ba9d35b7c6005c38b41267df9");
   const { canonical, header } = kooAppAuth({
-    appId: "x", appSecret: "test-app-secret", host: "intl.myhuaweicloud-koodrive.com",
-    path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire", date: "20251103T070140Z", userId: "1505084218764547200", body,
+    appId: "x",
+    appSecret: "test-app-secret",
+    host: "intl.myhuaweicloud-koodrive.com",
+    path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire",
+    date: "20251103T070140Z",
+    userId: "1505084218764547200",
+    body,
   });
   assert.equal(sha256Hex(canonical), "9c24ade95d82dce7c7002ec7272d12f9ff60d1f71d5fc50708e113d4249449ce");
   assert.match(header, /Signature=bb0ddeb1c97dbb13a9f5f6156d73f96b57644d8aab151e0c56f1ca8e670d56b1$/);
@@ -106,9 +117,12 @@ test("independent signers reproduce the spec vectors", () => {
 test("mock's own KooDrive canonicalisation matches the spec vector", () => {
   const body = '{"carrierUserId":"189642158555241211","type":2,"packageId":"14"}';
   const canonical = canonicalRequest({
-    method: "post", path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire", rawQuery: "",
+    method: "post",
+    path: "/koodrive/ose/v1/carrier/users/notifyPackageExpire",
+    rawQuery: "",
     headers: { host: "intl.myhuaweicloud-koodrive.com", "x-date": " 20251103T070140Z ", "x-user-id": "1505084218764547200" },
-    signedHeaders: ["x-user-id", "host", "x-date"], body,
+    signedHeaders: ["x-user-id", "host", "x-date"],
+    body,
   });
   assert.equal(sha256Hex(canonical), "9c24ade95d82dce7c7002ec7272d12f9ff60d1f71d5fc50708e113d4249449ce");
   assert.equal(signCanonical(canonical, "test-app-secret").signature, "bb0ddeb1c97dbb13a9f5f6156d73f96b57644d8aab151e0c56f1ca8e670d56b1");
@@ -122,7 +136,10 @@ test("mock's own KooDrive canonicalisation matches the spec vector", () => {
 function vendorEvent(type, key, id = `dlv_${Math.random().toString(36).slice(2)}`) {
   const [source, instanceId] = key.split(":");
   const body = JSON.stringify({
-    id, type, occurredAt: new Date(clock).toISOString(), test: false,
+    id,
+    type,
+    occurredAt: new Date(clock).toISOString(),
+    test: false,
     instance: { key, source, id: instanceId, state: "active", expiresAt: null, plan: {}, refs: {} },
     source: { system: source, activity: "newInstance", orderId: "o1", raw: {} },
   });
@@ -134,8 +151,11 @@ function vendorEvent(type, key, id = `dlv_${Math.random().toString(36).slice(2)}
  */
 const sendVendor = (id, body, { ts = Math.floor(clock / 1000), sig, secret = VENDOR_SECRET, headers = {} } = {}) =>
   post(mocks.urls.vendor, body, {
-    "content-type": "application/json", "webhook-id": id, "webhook-timestamp": String(ts),
-    "webhook-signature": sig ?? vendorSignature(secret, id, ts, body), ...headers,
+    "content-type": "application/json",
+    "webhook-id": id,
+    "webhook-timestamp": String(ts),
+    "webhook-signature": sig ?? vendorSignature(secret, id, ts, body),
+    ...headers,
   });
 
 test("vendor: instance.provisioned gets refs and appInfo, deterministic per instance key", async () => {
@@ -217,7 +237,13 @@ const login = (body = kooAccount, headers = { "x-hw-agentName": "selftest" }) =>
  * @param {{body?: string, date?: string, userId?: string, extra?: Record<string, string>}} [opts]
  */
 const notify = (authorization, { body = NOTIFY_BODY, date = xDate(clock - 5000), userId = mocks.gatewayVars.KOODRIVE_USER_ID, extra = {} } = {}) =>
-  post(`${KOO}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, body, { "content-type": "application/json", authorization, "x-date": date, "x-user-id": userId, ...extra });
+  post(`${KOO}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, body, {
+    "content-type": "application/json",
+    authorization,
+    "x-date": date,
+    "x-user-id": userId,
+    ...extra,
+  });
 
 test("koodrive: login returns the documented envelope", async () => {
   const { status, body } = await json(await login());
@@ -278,7 +304,8 @@ test("koodrive: tokens expire after the ttl; refresh rotates them", async () => 
   try {
     assert.equal((await notify(`Bearer ${s1.accessToken}`)).status, 401);
     /** @param {string} auth @param {string} refreshToken */
-    const refresh = (auth, refreshToken) => post(`${KOO}/koodrive/ose/v1/auth/refreshToken`, JSON.stringify({ refreshToken }), { authorization: auth, "content-type": "application/json" });
+    const refresh = (auth, refreshToken) =>
+      post(`${KOO}/koodrive/ose/v1/auth/refreshToken`, JSON.stringify({ refreshToken }), { authorization: auth, "content-type": "application/json" });
     assert.equal((await refresh(`Bearer ${s1.accessToken}`, s1.refreshToken)).status, 401);
     assert.equal((await refresh(s1.accessToken, "wrong")).status, 401);
     const r = await json(await refresh(s1.accessToken, s1.refreshToken));
@@ -310,7 +337,8 @@ test("koodrive: app signature (AppId/AppSecret) accepted, wrong secret/body/AppI
 
 // ---------- MOR ----------
 /** @param {string} method @param {Record<string, string>} params */
-const mor = (method, params) => post(`${MOR}/billing/api/${method}`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+const mor = (method, params) =>
+  post(`${MOR}/billing/api/${method}`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
 /** @param {Response} res */
 const morText = async (res) => {
   assert.equal(res.status, 200, "MOR always answers HTTP 200");
@@ -320,7 +348,8 @@ const SECRET = "mor-secret";
 /** @param {string} id @param {Record<string, string>} [extra] */
 const update = (id, extra = {}) => mor("subscription_update", { u: "admin", subscription_id: id, hash: morHash([id], SECRET), ...extra });
 /** @param {string} id @param {string} action */
-const del = (id, action) => mor("subscription_delete", { u: "admin", subscription_id: id, subscription_delete_action: action, hash: morHash([id, action], SECRET) });
+const del = (id, action) =>
+  mor("subscription_delete", { u: "admin", subscription_id: id, subscription_delete_action: action, hash: morHash([id, action], SECRET) });
 
 test("mor: update auto-creates, then succeeds with the documented XML", async () => {
   const text = await morText(await update("4711", { subscription_activation_end: "1798761600" }));
@@ -328,9 +357,18 @@ test("mor: update auto-creates, then succeeds with the documented XML", async ()
 });
 
 test("mor: wrong u, wrong or missing hash, unknown ids", async () => {
-  assert.match(await morText(await mor("subscription_update", { u: "root", subscription_id: "1", hash: morHash(["1"], SECRET) })), /<error>Access Denied<\/error>/);
-  assert.match(await morText(await mor("subscription_update", { u: "admin", subscription_id: "1", hash: morHash(["1"], "wrong") })), /<error>Incorrect hash<\/error>/);
-  assert.match(await morText(await mor("subscription_update", { u: "admin", subscription_id: "1", hash: morHash(["1"], SECRET).toUpperCase() })), /Incorrect hash/);
+  assert.match(
+    await morText(await mor("subscription_update", { u: "root", subscription_id: "1", hash: morHash(["1"], SECRET) })),
+    /<error>Access Denied<\/error>/,
+  );
+  assert.match(
+    await morText(await mor("subscription_update", { u: "admin", subscription_id: "1", hash: morHash(["1"], "wrong") })),
+    /<error>Incorrect hash<\/error>/,
+  );
+  assert.match(
+    await morText(await mor("subscription_update", { u: "admin", subscription_id: "1", hash: morHash(["1"], SECRET).toUpperCase() })),
+    /Incorrect hash/,
+  );
   assert.match(await morText(await mor("subscription_update", { u: "admin", subscription_id: "1" })), /Incorrect hash/);
   assert.match(await morText(await del("5555", "1")), /<error>Subscription was not found<\/error>/);
   assert.match(await morText(await update("abc")), /Subscription was not found/);
@@ -357,29 +395,56 @@ test("mor: delete texts per action, not found afterwards, bad action", async () 
 });
 
 test("mor: activation validation", async () => {
-  assert.match(await morText(await update("200", { subscription_activation_end: "soon" })), /<error>Subscription activation end date must be valid timestamp<\/error>/);
+  assert.match(
+    await morText(await update("200", { subscription_activation_end: "soon" })),
+    /<error>Subscription activation end date must be valid timestamp<\/error>/,
+  );
   assert.match(await morText(await update("200", { subscription_activation_start: "2000", subscription_activation_end: "1000" })), /earlier than end date/);
 });
 
 test("mor: create and subscriptions_get", async () => {
-  const created = await morText(await mor("subscription_create", { u: "admin", user_id: "7", service_id: "3", subscription_memo: "kd:abc", hash: morHash(["7", "3"], SECRET) }));
+  const created = await morText(
+    await mor("subscription_create", { u: "admin", user_id: "7", service_id: "3", subscription_memo: "kd:abc", hash: morHash(["7", "3"], SECRET) }),
+  );
   const id = /<success>Subscription was successfully created<\/success><id>(\d+)<\/id>/.exec(created)?.[1];
   assert.ok(id, created);
-  assert.match(await morText(await mor("subscription_create", { u: "admin", user_id: "7", service_id: "3", hash: morHash(["3", "7"], SECRET) })), /Incorrect hash/);
+  assert.match(
+    await morText(await mor("subscription_create", { u: "admin", user_id: "7", service_id: "3", hash: morHash(["3", "7"], SECRET) })),
+    /Incorrect hash/,
+  );
   const got = await morText(await mor("subscriptions_get", { u: "admin", subscription_memo: "kd:abc", hash: morHash([], SECRET) }));
   assert.match(got, new RegExp(`<subscription><id>${id}</id>.*<memo>kd:abc</memo>`));
-  assert.match(await morText(await mor("subscriptions_get", { u: "admin", subscription_memo: "none", hash: morHash([], SECRET) })), /<error>No Subscriptions found<\/error>/);
+  assert.match(
+    await morText(await mor("subscriptions_get", { u: "admin", subscription_memo: "none", hash: morHash([], SECRET) })),
+    /<error>No Subscriptions found<\/error>/,
+  );
 });
 
 test("mor: the spec's own delete vector (secret 456789) is accepted verbatim", async () => {
   const m = await startMocks({ portBase: 0, log: false, mor: { user: "username", secret: "456789", disabledAsError: true } });
   try {
     /** @param {string} body */
-    const send = (body) => post(`${m.urls.mor}/billing/api/subscription_${body.includes("delete") ? "delete" : "update"}`, body, { "content-type": "application/x-www-form-urlencoded" });
-    assert.match(await morText(await send("u=username&subscription_id=10&subscription_activation_start=1255132800&subscription_memo=acc_one&hash=145ca5278d5edc90d4e4b69b869c461b3be6763e")), /success/);
+    const send = (body) =>
+      post(`${m.urls.mor}/billing/api/subscription_${body.includes("delete") ? "delete" : "update"}`, body, {
+        "content-type": "application/x-www-form-urlencoded",
+      });
+    assert.match(
+      await morText(
+        await send(
+          "u=username&subscription_id=10&subscription_activation_start=1255132800&subscription_memo=acc_one&hash=145ca5278d5edc90d4e4b69b869c461b3be6763e",
+        ),
+      ),
+      /success/,
+    );
     assert.match(await morText(await send(`u=username&subscription_id=123&hash=${morHash(["123"], "456789")}`)), /success/);
-    assert.match(await morText(await send("u=username&subscription_id=123&subscription_delete_action=3&hash=e0f93111f867ca5d424c0f0ebb6b678159086d00")), /Subscription deleted and money returned/);
-    assert.match(await morText(await send(`u=username&subscription_id=10&subscription_delete_action=2&hash=${morHash(["10", "2"], "456789")}`)), /<error>Subscription disabled<\/error>/);
+    assert.match(
+      await morText(await send("u=username&subscription_id=123&subscription_delete_action=3&hash=e0f93111f867ca5d424c0f0ebb6b678159086d00")),
+      /Subscription deleted and money returned/,
+    );
+    assert.match(
+      await morText(await send(`u=username&subscription_id=10&subscription_delete_action=2&hash=${morHash(["10", "2"], "456789")}`)),
+      /<error>Subscription disabled<\/error>/,
+    );
   } finally {
     await m.close();
   }
@@ -389,7 +454,9 @@ test("mor: the spec's own delete vector (secret 456789) is accepted verbatim", a
 test("faults: forced status, fail rate, per-server override, down-for", async () => {
   let t = Date.now();
   const m = await startMocks({
-    portBase: 0, log: false, now: () => t,
+    portBase: 0,
+    log: false,
+    now: () => t,
     faults: { failRate: 1 },
     vendor: { faults: { failRate: 0, latencyMs: 20 } },
     koodrive: { faults: { status: 500 } },
@@ -398,11 +465,16 @@ test("faults: forced status, fail rate, per-server override, down-for", async ()
   try {
     const e = vendorEvent("instance.expired", "koogallery:f-1");
     const ts = Math.floor(t / 1000);
-    const v = await post(m.urls.vendor, e.body, { "webhook-id": e.id, "webhook-timestamp": String(ts), "webhook-signature": vendorSignature(VENDOR_SECRET, e.id, ts, e.body) });
+    const v = await post(m.urls.vendor, e.body, {
+      "webhook-id": e.id,
+      "webhook-timestamp": String(ts),
+      "webhook-signature": vendorSignature(VENDOR_SECRET, e.id, ts, e.body),
+    });
     assert.equal(v.status, 200);
     assert.equal((await post(`${m.urls.koodrive}/koodrive/ose/v1/auth/login`, JSON.stringify(kooAccount), { "x-hw-agentName": "t" })).status, 500);
     const params = { u: "admin", subscription_id: "1", hash: morHash(["1"], SECRET) };
-    const morCall = () => post(`${m.urls.mor}/billing/api/subscription_update`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+    const morCall = () =>
+      post(`${m.urls.mor}/billing/api/subscription_update`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
     assert.equal((await morCall()).status, 503);
     t += 61_000;
     assert.equal((await morCall()).status, 200);
@@ -426,7 +498,12 @@ test("faults: an injected failure leaves no state behind (vendor dedup)", async 
   try {
     const e = vendorEvent("instance.expired", "koogallery:f-2");
     const ts = Math.floor(Date.now() / 1000);
-    const send = () => post(m.urls.vendor, e.body, { "webhook-id": e.id, "webhook-timestamp": String(ts), "webhook-signature": vendorSignature(VENDOR_SECRET, e.id, ts, e.body) });
+    const send = () =>
+      post(m.urls.vendor, e.body, {
+        "webhook-id": e.id,
+        "webhook-timestamp": String(ts),
+        "webhook-signature": vendorSignature(VENDOR_SECRET, e.id, ts, e.body),
+      });
     assert.equal((await send()).status, 503);
     fail = false;
     assert.equal((await send()).status, 200);
@@ -440,7 +517,8 @@ test("faults: the runtime switch changes, lifts and resets faults, in-process an
   let t = Date.now();
   const m = await startMocks({ portBase: 0, log: false, now: () => t, random: () => 0.5 });
   const params = { u: "admin", subscription_id: "7", hash: morHash(["7"], SECRET) };
-  const morCall = () => post(`${m.urls.mor}/billing/api/subscription_update`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
+  const morCall = () =>
+    post(`${m.urls.mor}/billing/api/subscription_update`, new URLSearchParams(params).toString(), { "content-type": "application/x-www-form-urlencoded" });
   try {
     assert.equal((await morCall()).status, 200);
     m.setFaults("mor", { downForS: 30, retryAfterS: 4 });
@@ -481,7 +559,12 @@ test("faults: a slow answer is processed first and only answered late", async ()
     assert.equal(m.received.mor[0].slow, true);
     assert.equal(m.received.mor[0].ok, true);
     await assert.rejects(
-      fetch(`${m.urls.mor}/billing/api/subscription_update`, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: AbortSignal.timeout(100) }),
+      fetch(`${m.urls.mor}/billing/api/subscription_update`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        signal: AbortSignal.timeout(100),
+      }),
       { name: "TimeoutError" },
     );
     // The caller gave up, yet the work was done and recorded.
@@ -501,11 +584,22 @@ function parsed(argv, env) {
 }
 
 test("cli: flags map to options; prefixed fault flags win", () => {
-  const { options } = parsed(["--fail-rate", "1", "--mor-fail-rate=0", "--latency", "5", "--port-base", "9200", "--token-ttl", "60", "--mor-disabled-as-error"], {
-    VENDOR_WEBHOOK_SECRET: "whsec_ZW52", MOR_API_SECRET: "from-env",
-  });
+  const { options } = parsed(
+    ["--fail-rate", "1", "--mor-fail-rate=0", "--latency", "5", "--port-base", "9200", "--token-ttl", "60", "--mor-disabled-as-error"],
+    {
+      VENDOR_WEBHOOK_SECRET: "whsec_ZW52",
+      MOR_API_SECRET: "from-env",
+    },
+  );
   assert.deepEqual(options.faults, {
-    failRate: 1, failStatus: undefined, retryAfterS: undefined, latencyMs: 5, slowRate: undefined, slowMs: undefined, status: undefined, downForS: undefined,
+    failRate: 1,
+    failStatus: undefined,
+    retryAfterS: undefined,
+    latencyMs: 5,
+    slowRate: undefined,
+    slowMs: undefined,
+    status: undefined,
+    downForS: undefined,
   });
   const slow = parsed(["--slow-rate", "0.1", "--slow-ms", "16000", "--vendor-fail-status", "429", "--vendor-retry-after", "3"], {}).options;
   assert.equal(slow.faults?.slowRate, 0.1);
@@ -547,7 +641,9 @@ test("cli: --help exits 0, bad flags exit 2", async () => {
 });
 
 test("cli: serves requests and never prints passwords, tokens or secrets", async () => {
-  const child = spawn(process.execPath, [INDEX, "--port-base", "0", "--koodrive-password", "pw-SENTINEL-1", "--mor-secret", "mor-SENTINEL-2"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [INDEX, "--port-base", "0", "--koodrive-password", "pw-SENTINEL-1", "--mor-secret", "mor-SENTINEL-2"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   child.stderr.on("data", (d) => (out += d));
@@ -563,7 +659,11 @@ test("cli: serves requests and never prints passwords, tokens or secrets", async
     const res = await post(`${koo}/koodrive/ose/v1/auth/login`, JSON.stringify({ ...kooAccount, password: "pw-SENTINEL-1" }), { "x-hw-agentName": "t" });
     /** @type {string} */
     const token = (await json(res)).body.data.sessionInfo.accessToken;
-    await post(`${koo}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, NOTIFY_BODY, { authorization: token, "x-date": xDate(Date.now() - 5000), "x-user-id": "1" });
+    await post(`${koo}/koodrive/ose/v1/carrier/users/notifyPackageExpire`, NOTIFY_BODY, {
+      authorization: token,
+      "x-date": xDate(Date.now() - 5000),
+      "x-user-id": "1",
+    });
     const hash = morHash(["9"], "mor-SENTINEL-2");
     await post(`${morBase}/billing/api/subscription_update`, `u=admin&subscription_id=9&hash=${hash}`, { "content-type": "application/x-www-form-urlencoded" });
     await waitFor(/\[mor\] POST \/billing\/api\/subscription_update -> 200 ok/);

@@ -9,7 +9,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { jsonReply } from "./reply.mjs";
 import { digitsFrom, hmacSha256, safeEqual } from "./util.mjs";
 
-const OPS_EVENT_TYPES = new Set(["delivery.dead_lettered", "delivery.recovered", "connector.paused", "connector.resumed", "instance.drift_detected", "instance.drift_repaired"]);
+const OPS_EVENT_TYPES = new Set([
+  "delivery.dead_lettered",
+  "delivery.recovered",
+  "connector.paused",
+  "connector.resumed",
+  "instance.drift_detected",
+  "instance.drift_repaired",
+]);
 
 /** Standard Webhooks default tolerance, in both directions. */
 export const WEBHOOK_TOLERANCE_S = 5 * 60;

@@ -24,9 +24,18 @@ export const TARGETS = Object.freeze({
   "koogallery-v1": ["newInstance", "refreshInstance", "expireInstance", "releaseInstance", "upgrade", "instanceStatus", "queryInstance"],
   "koogallery-v2": ["newInstance", "queryInstance", "refreshInstance", "updateInstanceStatus", "releaseInstance", "upgradeInstance"],
   activeplatform: [
-    "subscription/create", "subscription/renew", "subscription/stop", "subscription/activate", "subscription/delete",
-    "subscription/change", "subscription/resource_validation",
-    "user/create", "user/update", "user/activate", "user/deactivate", "user/delete",
+    "subscription/create",
+    "subscription/renew",
+    "subscription/stop",
+    "subscription/activate",
+    "subscription/delete",
+    "subscription/change",
+    "subscription/resource_validation",
+    "user/create",
+    "user/update",
+    "user/activate",
+    "user/deactivate",
+    "user/delete",
   ],
 });
 

@@ -240,7 +240,10 @@ function check(value, re, message) {
 
 /** @param {string | undefined} csv */
 function firstListed(csv) {
-  const first = (csv ?? "").split(",").map((s) => s.trim()).find((s) => s !== "");
+  const first = (csv ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .find((s) => s !== "");
   return first || undefined;
 }
 

@@ -96,7 +96,11 @@ export function maskPasswords(text) {
 }
 
 /** @param {string} text */
-const indent = (text) => text.split("\n").map((l) => `  ${l}`).join("\n");
+const indent = (text) =>
+  text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
 
 /** @param {string} text */
 function pretty(text) {

@@ -12,5 +12,4 @@ import { isMain } from "../lib/is-main.mjs";
 export { buildCall, TARGETS } from "./calls.mjs";
 export { runAction, runScenario } from "./run.mjs";
 
-
 if (isMain(import.meta.url)) process.exitCode = await runCli(process.argv.slice(2));

@@ -184,11 +184,21 @@ async function send(name, target, action, call, opts, fetchImpl) {
   const okCodes = target === "koogallery-v2" && action === "newInstance" ? ["000000", "000004"] : ["000000"];
   /** @type {Step} */
   const step = {
-    name, target, action, request: call,
+    name,
+    target,
+    action,
+    request: call,
     expected: koo ? `resultCode ${okCodes.join(" or ")}` : "HTTP 2xx",
-    status: null, text: null, body: null, resultCode: null, bodySign: null,
+    status: null,
+    text: null,
+    body: null,
+    resultCode: null,
+    bodySign: null,
     bodySignVerified: koo ? false : null,
-    credentials: [], problems: [], ok: false, ms: 0,
+    credentials: [],
+    problems: [],
+    ok: false,
+    ms: 0,
   };
   const started = Date.now();
   let response;

@@ -46,8 +46,7 @@ export type QueryInput = string | URLSearchParams | ReadonlyArray<readonly [stri
 
 /** Canonical query: encoded `name=value` pairs (empty value keeps its `=`), sorted byte-wise. */
 export function canonicalQuery(query: QueryInput): string {
-  const params =
-    typeof query === "string" ? new URLSearchParams(query.startsWith("?") ? query.slice(1) : query) : query;
+  const params = typeof query === "string" ? new URLSearchParams(query.startsWith("?") ? query.slice(1) : query) : query;
   const pairs = [...params].map(([name, value]) => [rfc3986(name), rfc3986(value)] as const);
   // Encoded strings are ASCII, so code-unit order is byte order; equal names sort by value.
   pairs.sort(([an, av], [bn, bv]) => (an < bn ? -1 : an > bn ? 1 : av < bv ? -1 : av > bv ? 1 : 0));

@@ -31,7 +31,9 @@ export async function deliverToKooDrive(message: DeliveryMessage, env: Bindings)
       return { kind: "transient", excerpt: "", reason: `KooDrive session unavailable: ${err instanceof Error ? err.message : String(err)}` };
     }
     if (!answer.ok) {
-      return answer.final ? { kind: "permanent", excerpt: "", reason: answer.reason } : { kind: "transient", excerpt: "", reason: `KooDrive session unavailable: ${answer.reason}` };
+      return answer.final
+        ? { kind: "permanent", excerpt: "", reason: answer.reason }
+        : { kind: "transient", excerpt: "", reason: `KooDrive session unavailable: ${answer.reason}` };
     }
     const accessToken = answer.accessToken;
     outcome = await notifyOnce(message, config, { mode: "token", accessToken, scheme: config.auth.scheme });

@@ -72,9 +72,7 @@ export function koodriveUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, "")}${path}`;
 }
 
-export type KooDriveAuth =
-  | { mode: "token"; accessToken: string; scheme: TokenScheme }
-  | { mode: "app"; appId: string; appSecret: string };
+export type KooDriveAuth = { mode: "token"; accessToken: string; scheme: TokenScheme } | { mode: "app"; appId: string; appSecret: string };
 
 export interface NotifyPackageExpireInput {
   baseUrl: string;

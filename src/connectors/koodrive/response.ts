@@ -38,12 +38,7 @@ const NAMES_WHITELIST = /white[\s_-]?list|allow[\s_-]?list/i;
 
 const describe = (env: Envelope): string => `code ${String(env.code)}${typeof env.msg === "string" ? `: ${env.msg}` : ""}`;
 
-export function classifyKooDriveResponse(
-  status: number,
-  text: string,
-  retryAfter: string | null = null,
-  nowMs: number = Date.now(),
-): AttemptOutcome {
+export function classifyKooDriveResponse(status: number, text: string, retryAfter: string | null = null, nowMs: number = Date.now()): AttemptOutcome {
   // Login/refresh answers carry tokens; never log them.
   const logged = excerptRedacted(text);
   const env = parseEnvelope(text);
@@ -54,7 +49,12 @@ export function classifyKooDriveResponse(
   if (status === 403) {
     // Whitelist first: a message about the app's whitelist may mention tokens too, and no refresh fixes it.
     if (NAMES_WHITELIST.test(text)) {
-      return { kind: "permanent", status, excerpt: logged, reason: `KooDrive answered HTTP 403: the caller is not on KooDrive's white list for the carrier APIs (configuration: ask Huawei to add it, then replay)${env ? ` (${describe(env)})` : ""}` };
+      return {
+        kind: "permanent",
+        status,
+        excerpt: logged,
+        reason: `KooDrive answered HTTP 403: the caller is not on KooDrive's white list for the carrier APIs (configuration: ask Huawei to add it, then replay)${env ? ` (${describe(env)})` : ""}`,
+      };
     }
     if (NAMES_CREDENTIALS.test(text)) {
       return { kind: "auth", status, excerpt: logged, reason: `KooDrive answered HTTP 403 about the credentials${env ? ` (${describe(env)})` : ""}` };
@@ -62,9 +62,7 @@ export function classifyKooDriveResponse(
     return { kind: "permanent", status, excerpt: logged, reason: `KooDrive answered HTTP 403${env ? `, ${describe(env)}` : ""}` };
   }
   if (status === 200 && env !== undefined && String(env.code) === "0") {
-    return env.data === undefined
-      ? { kind: "delivered", status, excerpt: logged }
-      : { kind: "delivered", status, excerpt: logged, data: env.data };
+    return env.data === undefined ? { kind: "delivered", status, excerpt: logged } : { kind: "delivered", status, excerpt: logged, data: env.data };
   }
   const verdict = classifyHttpStatus(status);
   if (verdict === "transient") {

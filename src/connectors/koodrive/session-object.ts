@@ -50,7 +50,9 @@ export class KooDriveSessionObject extends DurableObject<Bindings> {
     const cached = await this.ctx.storage.get<KooDriveSession>(SESSION_KEY);
     if (need === "valid" && cached && Date.now() < cached.expiresAtMs - REFRESH_MARGIN_MS) return cached;
     if (need !== "fresh-login" && cached) {
-      const refreshed = await this.#call(KOODRIVE_PATHS.refreshToken, refreshTokenBody(cached.refreshToken), { authorization: cached.accessToken }).catch(() => null);
+      const refreshed = await this.#call(KOODRIVE_PATHS.refreshToken, refreshTokenBody(cached.refreshToken), { authorization: cached.accessToken }).catch(
+        () => null,
+      );
       if (refreshed) return refreshed;
     }
     const config = kooDriveConfig(this.env);

@@ -11,5 +11,8 @@ export const X_DATE_BACKDATE_MS = 5_000;
 export function koodriveXDate(nowMs: number): string {
   if (!Number.isFinite(nowMs)) throw new RangeError(`nowMs must be a finite number, got ${String(nowMs)}`);
   // "2025-11-03T07:01:40.123Z" -> "20251103T070140Z"
-  return new Date(nowMs - X_DATE_BACKDATE_MS).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(nowMs - X_DATE_BACKDATE_MS)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }

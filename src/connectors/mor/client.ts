@@ -20,7 +20,11 @@ export async function deliverToMor(message: DeliveryMessage, env: Bindings, atte
   const subscriptionId = message.refs["mor.subscriptionId"] ?? "";
   // A malformed ref will not fix itself by retrying: dead-letter it so an operator corrects the ref.
   if (!/^\d+$/.test(subscriptionId)) {
-    return { kind: "permanent", excerpt: "", reason: `instance ref mor.subscriptionId must be a MOR subscription id (digits), got ${JSON.stringify(subscriptionId.slice(0, 40))}` };
+    return {
+      kind: "permanent",
+      excerpt: "",
+      reason: `instance ref mor.subscriptionId must be a MOR subscription id (digits), got ${JSON.stringify(subscriptionId.slice(0, 40))}`,
+    };
   }
   const common = { baseUrl: config.baseUrl, username: config.username, secret: config.secret, subscriptionId };
   const { event } = message;

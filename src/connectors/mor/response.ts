@@ -83,9 +83,7 @@ function findStatus(root: unknown): MorStatus | undefined {
 export function parseMorXml(text: string): MorStatus | undefined {
   // Strip the XML API Extension wrapper textually too, so a sloppy HTML shell around the XML (unclosed
   // <br>, doctype) cannot upset the parser.
-  const unwrapped = text
-    .replace(/^\s*(?:<!doctype[^>]*>\s*)?<html[^>]*>/i, "")
-    .replace(/<\/html>\s*$/i, "");
+  const unwrapped = text.replace(/^\s*(?:<!doctype[^>]*>\s*)?<html[^>]*>/i, "").replace(/<\/html>\s*$/i, "");
   if (!unwrapped.includes("<")) return undefined;
   let tree: unknown;
   try {

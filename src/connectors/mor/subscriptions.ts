@@ -25,7 +25,13 @@ export function subscriptionsGetRequest(input: { baseUrl: string; username: stri
   })();
 }
 
-const parser = new XMLParser({ ignoreAttributes: true, ignoreDeclaration: true, parseTagValue: false, trimValues: true, isArray: (name) => name === "subscription" });
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => name === "subscription",
+});
 
 /** `2011-06-04 06:01:04 +0200` (docs/mor.md §C.4) as Unix seconds; null when empty or unreadable. */
 export function morTimeS(text: string): number | null {
@@ -36,7 +42,12 @@ export function morTimeS(text: string): number | null {
   return utc - offset;
 }
 
-const text = (v: unknown): string => (typeof v === "string" ? v : v && typeof v === "object" && typeof (v as Record<string, unknown>)["#text"] === "string" ? String((v as Record<string, unknown>)["#text"]) : "");
+const text = (v: unknown): string =>
+  typeof v === "string"
+    ? v
+    : v && typeof v === "object" && typeof (v as Record<string, unknown>)["#text"] === "string"
+      ? String((v as Record<string, unknown>)["#text"])
+      : "";
 
 export type SubscriptionsAnswer = { kind: "list"; subscriptions: MorSubscription[] } | { kind: "error"; message: string };
 
@@ -48,7 +59,8 @@ export function parseSubscriptions(status: number, body: string): SubscriptionsA
   if (status !== 200) return { kind: "error", message: `MOR answered HTTP ${status}` };
   const verdict = parseMorXml(body);
   if (verdict?.kind === "error" && /^no subscriptions found\.?$/i.test(verdict.message.trim())) return { kind: "list", subscriptions: [] };
-  if (!verdict || verdict.kind !== "success") return { kind: "error", message: verdict ? `MOR ${verdict.kind}: ${verdict.message}` : "MOR answer is not MOR XML" };
+  if (!verdict || verdict.kind !== "success")
+    return { kind: "error", message: verdict ? `MOR ${verdict.kind}: ${verdict.message}` : "MOR answer is not MOR XML" };
   let tree: unknown;
   try {
     tree = parser.parse(body);

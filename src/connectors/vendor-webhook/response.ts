@@ -34,20 +34,13 @@ function parseReply(bodyText: string): VendorProvisionReply | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export function classifyVendorResponse(
-  status: number,
-  bodyText: string,
-  retryAfter: string | null,
-  nowMs: number,
-): AttemptOutcome {
+export function classifyVendorResponse(status: number, bodyText: string, retryAfter: string | null, nowMs: number): AttemptOutcome {
   // The reply to instance.provisioned may contain the app's admin password.
   const logged = excerptRedacted(bodyText);
   switch (classifyHttpStatus(status)) {
     case "ok": {
       const data = parseReply(bodyText);
-      return data === undefined
-        ? { kind: "delivered", status, excerpt: logged }
-        : { kind: "delivered", status, excerpt: logged, data };
+      return data === undefined ? { kind: "delivered", status, excerpt: logged } : { kind: "delivered", status, excerpt: logged, data };
     }
     case "transient": {
       const retryAfterS = parseRetryAfter(retryAfter, nowMs);

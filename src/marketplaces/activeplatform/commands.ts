@@ -66,7 +66,10 @@ export async function subscriptionGuid(secret: string, apGuid: string | null, su
  * lower-cased]`). The body carries no other identity.
  */
 export async function userGuid(secret: string, caller: Caller, email: string): Promise<string> {
-  return uuidFromHmacOf(secret, canonicalJson(["activeplatform:user_id", normalizeOwner(caller.apGuid) ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]));
+  return uuidFromHmacOf(
+    secret,
+    canonicalJson(["activeplatform:user_id", normalizeOwner(caller.apGuid) ?? "", caller.resellerId ?? "", email.trim().toLowerCase()]),
+  );
 }
 
 /** What the instance looked like when the call was read; anchors the content-scoped keys. */
@@ -99,7 +102,9 @@ export function anchorAfter(current: Current, matches: (e: Current["events"][num
 export async function renewFingerprint(caller: Caller, externalId: string, body: JsonObject): Promise<string> {
   const plan = (body.plan ?? {}) as JsonObject;
   const subscription = (body.subscription ?? {}) as JsonObject;
-  return (await digestHex([normalizeOwner(caller.apGuid), caller.resellerId, externalId, subscription.id ?? null, plan.period ?? null, plan.sku ?? null])).slice(0, 32);
+  return (
+    await digestHex([normalizeOwner(caller.apGuid), caller.resellerId, externalId, subscription.id ?? null, plan.period ?? null, plan.sku ?? null])
+  ).slice(0, 32);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

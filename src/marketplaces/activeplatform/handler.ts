@@ -89,8 +89,12 @@ function checkRequest(request: Request, text: BodyResult, config: ActivePlatform
       return taskError(STATUS.forbidden, guid ? "unknown installation" : "unknown installation: ap_guid is missing", "forbidden");
     }
   }
-  for (const [name, value] of [["ap_guid", caller.apGuid], ["reseller_id", caller.resellerId]] as const) {
-    if (value !== null && value.length > MAX_QUERY_VALUE) return taskError(STATUS.malformed, `invalid query parameter ${name}: longer than ${MAX_QUERY_VALUE} characters`, "malformed");
+  for (const [name, value] of [
+    ["ap_guid", caller.apGuid],
+    ["reseller_id", caller.resellerId],
+  ] as const) {
+    if (value !== null && value.length > MAX_QUERY_VALUE)
+      return taskError(STATUS.malformed, `invalid query parameter ${name}: longer than ${MAX_QUERY_VALUE} characters`, "malformed");
   }
   if (!event) return taskError(STATUS.notImplemented, `event path not implemented: ${clip(rest) || "(none)"}`, "not_implemented");
   return null;
@@ -122,7 +126,14 @@ function idOf(body: JsonObject): string | undefined {
   return typeof id === "string" ? clip(id) : undefined;
 }
 
-function logCall(event: ApEvent | null, rest: string, caller: Caller, answer: Pick<ApAnswer, "status" | "outcome">, id: string | undefined, started: number): void {
+function logCall(
+  event: ApEvent | null,
+  rest: string,
+  caller: Caller,
+  answer: Pick<ApAnswer, "status" | "outcome">,
+  id: string | undefined,
+  started: number,
+): void {
   // An object, not a JSON string: Workers Logs indexes its fields.
   console.log({
     route: "activeplatform",

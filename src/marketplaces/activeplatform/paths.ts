@@ -34,4 +34,3 @@ const BY_PATH = new Map<string, ApEvent>(Object.entries(EVENT_PATHS).map(([event
 export function eventForPath(rest: string): ApEvent | null {
   return BY_PATH.get(rest.replace(/\/+$/, "")) ?? null;
 }
-

@@ -49,7 +49,6 @@ export const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to b
 /** History read to anchor content-scoped keys; most instances have far fewer events. */
 const RECENT_EVENTS = 100;
 
-
 /** A Durable Object that cannot be reached is a transient failure: ActivePlatform's operator may re-run. */
 async function reach<T>(call: () => Promise<unknown>): Promise<T> {
   try {

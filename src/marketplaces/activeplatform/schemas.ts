@@ -48,7 +48,8 @@ const periodSchema = z
     }
     const type = p.type.toLowerCase();
     if (!UNITS[type] && !ENDLESS_TYPES.has(type)) ctx.addIssue({ code: "custom", path: ["type"], message: "must be Day, Month or Year" });
-    else if (UNITS[type] && (p.value === undefined || p.value === null)) ctx.addIssue({ code: "custom", path: ["value"], message: "is required for a Day, Month or Year period" });
+    else if (UNITS[type] && (p.value === undefined || p.value === null))
+      ctx.addIssue({ code: "custom", path: ["value"], message: "is required for a Day, Month or Year period" });
   })
   .nullable()
   .optional();
@@ -111,7 +112,11 @@ export const schemas = {
     plan: z.looseObject({ resources: z.array(requestedResourceSchema).max(MAX_RESOURCES) }),
   }),
   "user.create": z.looseObject({
-    email: z.string().min(3).max(254).regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address"),
+    email: z
+      .string()
+      .min(3)
+      .max(254)
+      .regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address"),
     password: optText(1024),
     first_name: personName,
     last_name: personName,

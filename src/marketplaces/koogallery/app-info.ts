@@ -32,7 +32,10 @@ export async function appInfoFor(
   const password = text(stored.password);
   const memo = text(stored.memo);
   let encrypted = false;
-  for (const [name, value] of [["userName", userName], ["password", password]] as const) {
+  for (const [name, value] of [
+    ["userName", userName],
+    ["password", password],
+  ] as const) {
     if (!value) continue;
     if (generation !== "v1") {
       appInfo[name] = value;
@@ -45,7 +48,12 @@ export async function appInfoFor(
       if (!(err instanceof CredentialTooLong)) throw err;
       // KooGallery refuses an answer with a credential over 128 characters: leave it out, and say
       // so to the operator (the vendor must shorten it), never the value.
-      console.warn({ msg: "V1 credential left out of queryInstance: too long to encrypt within 128 characters", instance: instance.key, field: name, bytes: err.bytes });
+      console.warn({
+        msg: "V1 credential left out of queryInstance: too long to encrypt within 128 characters",
+        instance: instance.key,
+        field: name,
+        bytes: err.bytes,
+      });
     }
   }
   if (memo) appInfo.memo = memo;

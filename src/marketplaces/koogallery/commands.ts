@@ -34,8 +34,18 @@ const isTest = (p: Params): boolean => p.testFlag === "1";
 
 /** Commercial facts worth keeping on the instance; personal fields stay in `raw` only. */
 const PLAN_FIELDS = [
-  "productId", "skuCode", "chargingMode", "periodType", "periodNumber", "trialFlag", "amount", "diskSize",
-  "bandWidth", "orderLineId", "scene", "trialToFormal",
+  "productId",
+  "skuCode",
+  "chargingMode",
+  "periodType",
+  "periodNumber",
+  "trialFlag",
+  "amount",
+  "diskSize",
+  "bandWidth",
+  "orderLineId",
+  "scene",
+  "trialToFormal",
 ];
 
 function planFrom(p: Params): JsonObject {

@@ -18,7 +18,6 @@ import { instanceObject } from "../../instance/stub";
 
 const MAX_QUERY_IDS = 100;
 
-
 export async function processCall(call: KooGalleryCall, env: Bindings, config: KooGalleryConfig, ctx: ExecutionContext): Promise<JsonObject> {
   if (call.activity === "queryInstance") return queryInstances(call, env, config);
 
@@ -43,7 +42,8 @@ async function render(result: ApplyResult, cmd: LifecycleCommand, call: KooGalle
   if (result.outcome === "rejected") {
     if (result.reason === "replayed_nonce") throw new KooGalleryFault(RESULT.authFailed, "nonce already used");
     if (result.reason === "stale_timestamp") throw new KooGalleryFault(RESULT.authFailed, result.message);
-    if (result.reason === "unknown_instance" || result.reason === "released" || result.reason === "not_owner") throw new KooGalleryFault(RESULT.instanceNotFound, result.message);
+    if (result.reason === "unknown_instance" || result.reason === "released" || result.reason === "not_owner")
+      throw new KooGalleryFault(RESULT.instanceNotFound, result.message);
     throw new KooGalleryFault(RESULT.invalidParameter, result.message);
   }
   if (cmd.action !== "provision") return answerBody(RESULT.success);
@@ -54,7 +54,14 @@ async function render(result: ApplyResult, cmd: LifecycleCommand, call: KooGalle
 }
 
 async function queryInstances(call: KooGalleryCall, env: Bindings, config: KooGalleryConfig): Promise<JsonObject> {
-  const ids = [...new Set((call.params.instanceId ?? "").split(",").map((s) => s.trim()).filter(Boolean))];
+  const ids = [
+    ...new Set(
+      (call.params.instanceId ?? "")
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (ids.length === 0) throw new KooGalleryFault(RESULT.invalidParameter, "missing parameter: instanceId");
   if (ids.length > MAX_QUERY_IDS) throw new KooGalleryFault(RESULT.invalidParameter, `invalid parameter instanceId: at most ${MAX_QUERY_IDS} ids`);
   if (ids.some((id) => id.length > 64)) throw new KooGalleryFault(RESULT.invalidParameter, "invalid parameter instanceId: an id is longer than 64 characters");

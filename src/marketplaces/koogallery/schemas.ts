@@ -40,7 +40,10 @@ export const expireTimeSchema = z
   .regex(/^\d{14}(\d{3})?$/, "must be yyyyMMddHHmmss")
   .refine((v) => parseExpireTime(v) !== null, "is not a valid date");
 /** Only "1" means a debug call (§6 #12); some tables type it Integer, so a JSON number is accepted too. */
-const testFlag = z.union([z.string().max(8), z.number()]).nullable().optional();
+const testFlag = z
+  .union([z.string().max(8), z.number()])
+  .nullable()
+  .optional();
 /** Pay-per-use orders have no expiry: an empty expireTime is the same as none. */
 const optExpireTime = z.union([expireTimeSchema, z.literal("")]).optional();
 
@@ -129,4 +132,3 @@ export function describeIssue(error: z.ZodError): string {
   const name = issue.path || "request";
   return issue.missing ? `missing parameter: ${name}` : `invalid parameter ${name}: ${issue.message}`;
 }
-

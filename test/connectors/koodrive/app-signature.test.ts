@@ -1,12 +1,6 @@
 import { createHash, createHmac } from "../support/node-crypto";
 import { describe, expect, it } from "vitest";
-import {
-  appAuthorization,
-  canonicalQuery,
-  canonicalRequest,
-  canonicalUri,
-  stringToSign,
-} from "../../../src/connectors/koodrive/app-signature";
+import { appAuthorization, canonicalQuery, canonicalRequest, canonicalUri, stringToSign } from "../../../src/connectors/koodrive/app-signature";
 
 // docs/koodrive.md §B.5 independently computed vector.
 const V = {
@@ -76,7 +70,9 @@ describe("KooDrive app signature, docs/koodrive.md §B.5 vector", () => {
       body: V.body,
     };
     const canonical = V.canonical.replace(`host:${V.host}`, `host:${V.host}:8443`);
-    const expected = createHmac("sha256", V.appSecret).update(`HMAC-SHA256\n${sha256hex(canonical)}`).digest("hex");
+    const expected = createHmac("sha256", V.appSecret)
+      .update(`HMAC-SHA256\n${sha256hex(canonical)}`)
+      .digest("hex");
     const auth = await appAuthorization({ ...args, url: `https://${V.host}:8443/koodrive/ose/v1/carrier/users/notifyPackageExpire` });
     expect(auth.endsWith(`Signature=${expected}`)).toBe(true);
   });
@@ -119,8 +115,20 @@ describe("canonical URI and query", () => {
   });
 
   it("takes URLSearchParams and pairs as well", () => {
-    expect(canonicalQuery(new URLSearchParams([["z", "ä"], ["a", "1"]]))).toBe("a=1&z=%C3%A4");
-    expect(canonicalQuery([["b", ""], ["a", "x y"]])).toBe("a=x%20y&b=");
+    expect(
+      canonicalQuery(
+        new URLSearchParams([
+          ["z", "ä"],
+          ["a", "1"],
+        ]),
+      ),
+    ).toBe("a=1&z=%C3%A4");
+    expect(
+      canonicalQuery([
+        ["b", ""],
+        ["a", "x y"],
+      ]),
+    ).toBe("a=x%20y&b=");
   });
 
   it("hashes an empty body as the empty string", async () => {

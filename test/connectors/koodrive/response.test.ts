@@ -111,7 +111,9 @@ describe("parseSession", () => {
 
 describe("parseJsonKeepingLongIntegers", () => {
   it("quotes integers of 16+ digits outside strings only", () => {
-    expect(parseJsonKeepingLongIntegers('{"a":1505084218764547200,"b":"1505084218764547200 x","c":-12345678901234567,"d":12,"e":1.5e3,"f":[9007199254740993]}')).toEqual({
+    expect(
+      parseJsonKeepingLongIntegers('{"a":1505084218764547200,"b":"1505084218764547200 x","c":-12345678901234567,"d":12,"e":1.5e3,"f":[9007199254740993]}'),
+    ).toEqual({
       a: "1505084218764547200",
       b: "1505084218764547200 x",
       c: "-12345678901234567",

@@ -13,16 +13,40 @@ describe("parseMorXml", () => {
     ["bare root error", "<error>API Requests are disabled</error>", { kind: "error", message: "API Requests are disabled" }],
     ["XML declaration", `<?xml version="1.0" encoding="UTF-8"?>\n${ok("Subscription deleted")}`, { kind: "success", message: "Subscription deleted" }],
     ["HTML wrapper", `<HTML>${ok("Subscription deleted")}</HTML>`, { kind: "success", message: "Subscription deleted" }],
-    ["lower-case html wrapper with body and br", `<!DOCTYPE html><html><body><br>${err("Access Denied")}</body></html>`, { kind: "error", message: "Access Denied" }],
-    ["create with id", "<page><status><success>Subscription was successfully created</success><id>231</id></status></page>", { kind: "success", message: "Subscription was successfully created", id: "231" }],
+    [
+      "lower-case html wrapper with body and br",
+      `<!DOCTYPE html><html><body><br>${err("Access Denied")}</body></html>`,
+      { kind: "error", message: "Access Denied" },
+    ],
+    [
+      "create with id",
+      "<page><status><success>Subscription was successfully created</success><id>231</id></status></page>",
+      { kind: "success", message: "Subscription was successfully created", id: "231" },
+    ],
     ["entities decoded", err("A &amp; B"), { kind: "error", message: "A & B" }],
-    ["page/status/info (seed 004)", "<page><status><info>Not possible to change dates </info></status></page>", { kind: "info", message: "Not possible to change dates" }],
-    ["info under status without page", "<status><info>Not possible to set activation end until canceled </info></status>", { kind: "info", message: "Not possible to set activation end until canceled" }],
-    ["info in the HTML wrapper", `<HTML><?xml version="1.0" encoding="UTF-8"?><page><status><info>Not possible to change dates</info></status></page></HTML>`, { kind: "info", message: "Not possible to change dates" }],
+    [
+      "page/status/info (seed 004)",
+      "<page><status><info>Not possible to change dates </info></status></page>",
+      { kind: "info", message: "Not possible to change dates" },
+    ],
+    [
+      "info under status without page",
+      "<status><info>Not possible to set activation end until canceled </info></status>",
+      { kind: "info", message: "Not possible to set activation end until canceled" },
+    ],
+    [
+      "info in the HTML wrapper",
+      `<HTML><?xml version="1.0" encoding="UTF-8"?><page><status><info>Not possible to change dates</info></status></page></HTML>`,
+      { kind: "info", message: "Not possible to change dates" },
+    ],
     ["bare root info", "<info>Not possible to change dates</info>", { kind: "info", message: "Not possible to change dates" }],
     ["error beats info beats success", "<status><success>ok</success><info>i</info><error>e</error></status>", { kind: "error", message: "e" }],
     ["info beats success", "<status><success>ok</success><info>i</info></status>", { kind: "info", message: "i" }],
-    ["whitespace trimmed", "<page>\n  <status>\n    <error>\n      Incorrect hash\n    </error>\n  </status>\n</page>", { kind: "error", message: "Incorrect hash" }],
+    [
+      "whitespace trimmed",
+      "<page>\n  <status>\n    <error>\n      Incorrect hash\n    </error>\n  </status>\n</page>",
+      { kind: "error", message: "Incorrect hash" },
+    ],
   ];
   it.each(rows)("%s", (_label, text, expected) => {
     expect(parseMorXml(text)).toEqual(expected);
@@ -46,7 +70,11 @@ describe("classifyMorResponse", () => {
       status: 200,
       data: { message: "Subscription was successfully updated" },
     });
-    for (const [action, text] of [[1, "Subscription deleted"], [2, "Subscription disabled"], [3, "Subscription deleted and money returned"]] as const) {
+    for (const [action, text] of [
+      [1, "Subscription deleted"],
+      [2, "Subscription disabled"],
+      [3, "Subscription deleted and money returned"],
+    ] as const) {
       expect(classifyMorResponse(200, ok(text), del(action)).kind).toBe("delivered");
     }
   });
@@ -81,7 +109,11 @@ describe("classifyMorResponse", () => {
 
   it.each([
     ["page/status", "<page><status><info>Not possible to change dates </info></status></page>", "Not possible to change dates"],
-    ["status without page", "<status><info>Not possible to set activation end until canceled </info></status>", "Not possible to set activation end until canceled"],
+    [
+      "status without page",
+      "<status><info>Not possible to set activation end until canceled </info></status>",
+      "Not possible to set activation end until canceled",
+    ],
     ["HTML wrapper", "<HTML><page><status><info>Not possible to change dates</info></status></page></HTML>", "Not possible to change dates"],
   ])("an <info> answer (%s) is MOR's final word: permanent with its message, for update and delete", (_label, text, message) => {
     for (const ctx of [UPDATE, del(1), { ...del(2), retry: true }]) {

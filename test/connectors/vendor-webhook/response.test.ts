@@ -46,8 +46,16 @@ describe("classifyVendorResponse", () => {
   });
 
   const failures: Array<[number, string]> = [
-    [500, "transient"], [502, "transient"], [503, "transient"], [429, "transient"], [408, "transient"],
-    [400, "permanent"], [401, "permanent"], [404, "permanent"], [410, "permanent"], [301, "permanent"],
+    [500, "transient"],
+    [502, "transient"],
+    [503, "transient"],
+    [429, "transient"],
+    [408, "transient"],
+    [400, "permanent"],
+    [401, "permanent"],
+    [404, "permanent"],
+    [410, "permanent"],
+    [301, "permanent"],
   ];
   it.each(failures)("HTTP %i is %s", (status, kind) => {
     const out = classifyVendorResponse(status, "<h1>nope</h1>", null, NOW);

@@ -26,9 +26,18 @@ describe("event path table", () => {
   it("maps exactly the paths of the issue, both ways", () => {
     expect(Object.values(EVENT_PATHS).sort()).toEqual(
       [
-        "subscription/create", "subscription/renew", "subscription/stop", "subscription/activate", "subscription/delete",
-        "subscription/change", "subscription/resource_validation",
-        "user/create", "user/update", "user/activate", "user/deactivate", "user/delete",
+        "subscription/create",
+        "subscription/renew",
+        "subscription/stop",
+        "subscription/activate",
+        "subscription/delete",
+        "subscription/change",
+        "subscription/resource_validation",
+        "user/create",
+        "user/update",
+        "user/activate",
+        "user/deactivate",
+        "user/delete",
       ].sort(),
     );
     for (const [event, path] of Object.entries(EVENT_PATHS)) expect(eventForPath(path)).toBe(event);
@@ -53,7 +62,9 @@ describe("deterministic ids", () => {
 
   it("ap_guid is taken trimmed and case-insensitively, like every ap_guid comparison", async () => {
     expect(await subscriptionGuid(PATH_SECRET, " GUID-1 ", "3007255")).toBe(await subscriptionGuid(PATH_SECRET, "guid-1", "3007255"));
-    expect(await userGuid(PATH_SECRET, { apGuid: "G", resellerId: "r" }, "a@b.test")).toBe(await userGuid(PATH_SECRET, { apGuid: "g ", resellerId: "r" }, "a@b.test"));
+    expect(await userGuid(PATH_SECRET, { apGuid: "G", resellerId: "r" }, "a@b.test")).toBe(
+      await userGuid(PATH_SECRET, { apGuid: "g ", resellerId: "r" }, "a@b.test"),
+    );
   });
 
   it("ids are well-formed version-8 UUIDs and separate their inputs unambiguously", async () => {
@@ -68,7 +79,12 @@ describe("renewal event key", () => {
   const now = Date.parse("2026-03-10T12:00:00.000Z");
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
   const current = (events: Current["events"], complete = true, version = 4): Current => ({ version, plan: {}, events, complete });
-  const renewal = (fingerprint: string, seq: number, hoursAgo: number) => ({ seq, type: "instance.renewed", eventKey: `activeplatform:renew:${fingerprint}:first`, occurredAt: at(hoursAgo) });
+  const renewal = (fingerprint: string, seq: number, hoursAgo: number) => ({
+    seq,
+    type: "instance.renewed",
+    eventKey: `activeplatform:renew:${fingerprint}:first`,
+    occurredAt: at(hoursAgo),
+  });
 
   it("the first renewal with a fingerprint is keyed 'first'", () => {
     expect(renewEventKey("f1", current([]), period, now)).toBe("activeplatform:renew:f1:first");
@@ -159,14 +175,31 @@ describe("raw event", () => {
 
 describe("resource verdict", () => {
   const instance = (state: InstanceRecord["state"]): InstanceRecord => ({
-    key: "k", source: "activeplatform", externalId: "e", state, expiresAt: null, refs: {}, appInfo: {}, test: false,
-    version: 1, createdAt: "", updatedAt: "", marketTime: null, owner: null, plan: { resources: [{ key: "users", quantity: 3 }] },
+    key: "k",
+    source: "activeplatform",
+    externalId: "e",
+    state,
+    expiresAt: null,
+    refs: {},
+    appInfo: {},
+    test: false,
+    version: 1,
+    createdAt: "",
+    updatedAt: "",
+    marketTime: null,
+    owner: null,
+    plan: { resources: [{ key: "users", quantity: 3 }] },
   });
 
   it("allows, or names the first problem", () => {
     expect(judgeResources("e", instance("suspended"), [{ key: "users", quantity: 0 }])).toEqual({ allow: true });
     expect(judgeResources("e", instance("released"), [])).toEqual({ allow: false, reason: "subscription e was deleted" });
-    expect(judgeResources("e", instance("active"), [{ key: "users", quantity: 1 }, { key: "users", quantity: -2 }])).toEqual({
+    expect(
+      judgeResources("e", instance("active"), [
+        { key: "users", quantity: 1 },
+        { key: "users", quantity: -2 },
+      ]),
+    ).toEqual({
       allow: false,
       reason: "plan.resources[1] (users): quantity must not be negative",
     });

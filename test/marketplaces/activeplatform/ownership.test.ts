@@ -10,17 +10,7 @@ import { describe, expect, it } from "vitest";
 import { migrateSchema } from "../../../src/instance/schema";
 import { readInstance } from "../../../src/instance/store";
 import { mayAct, normalizeOwner } from "../../../src/lifecycle/owner";
-import {
-  call,
-  createBody,
-  createSubscription,
-  details,
-  expectedExternalId,
-  expectTaskError,
-  plan,
-  seedRenewBody,
-  unique,
-} from "../../support/activeplatform";
+import { call, createBody, createSubscription, details, expectedExternalId, expectTaskError, plan, seedRenewBody, unique } from "../../support/activeplatform";
 
 const OWNER = "6f1c2e0a-1111-4a4a-9b9b-000000000001";
 const INTRUDER = "6f1c2e0a-2222-4a4a-9b9b-000000000002";
@@ -130,7 +120,12 @@ describe("users belong to the installation that created them", () => {
 
   it("another installation gets 404 as for an unknown user id, and nothing changes", async () => {
     const id = await createUser(OWNER);
-    for (const [path, body] of [["user/update", { id, first_name: "Eve" }], ["user/deactivate", { id }], ["user/activate", { id }], ["user/delete", { id }]] as const) {
+    for (const [path, body] of [
+      ["user/update", { id, first_name: "Eve" }],
+      ["user/deactivate", { id }],
+      ["user/activate", { id }],
+      ["user/delete", { id }],
+    ] as const) {
       expectTaskError(await call(path, body, { apGuid: INTRUDER }), 404, `unknown user id ${id}`);
     }
     const d = await details(`activeplatform-user:${id}`);
@@ -160,11 +155,21 @@ describe("instances stored before owners were recorded", () => {
       sql.exec(
         `INSERT INTO instance (id, key, source, external_id, state, plan, expires_at, refs, app_info, test, version, created_at, updated_at)
          VALUES (1, ?, 'activeplatform', ?, 'active', ?, NULL, '{}', '{}', 0, 1, ?, ?)`,
-        key, externalId, JSON.stringify({ sku: "TEAM-M", apGuid: ` ${OWNER.toUpperCase()}` }), stamp, stamp,
+        key,
+        externalId,
+        JSON.stringify({ sku: "TEAM-M", apGuid: ` ${OWNER.toUpperCase()}` }),
+        stamp,
+        stamp,
       );
       migrateSchema(sql);
       migrateSchema(sql);
-      return { instance: readInstance(sql), eventColumns: sql.exec("SELECT name FROM pragma_table_info('events')").toArray().map((r) => r.name) };
+      return {
+        instance: readInstance(sql),
+        eventColumns: sql
+          .exec("SELECT name FROM pragma_table_info('events')")
+          .toArray()
+          .map((r) => r.name),
+      };
     });
     expect(migrated.instance).toMatchObject({ owner: OWNER, marketTime: null, state: "active" });
     expect(migrated.eventColumns).toContain("market_time");

@@ -7,7 +7,12 @@ import { call, createBody, createSubscription, details, expectTaskError, plan, u
 
 async function planned() {
   const subscriptionId = unique("S");
-  const body = createBody(subscriptionId, { plan: plan({ value: 1, type: "Month" }, [{ key: "users", quantity: 10 }, { key: "storage_gb", quantity: 50 }]) });
+  const body = createBody(subscriptionId, {
+    plan: plan({ value: 1, type: "Month" }, [
+      { key: "users", quantity: 10 },
+      { key: "storage_gb", quantity: 50 },
+    ]),
+  });
   return createSubscription({ subscriptionId, body });
 }
 
@@ -17,7 +22,10 @@ const validate = (externalId: string, resources: unknown[]) =>
 describe("subscription/resource_validation", () => {
   it("allows known keys with whole, non-negative quantities (zero included), and writes nothing", async () => {
     const { key, externalId } = await planned();
-    const answer = await validate(externalId, [{ key: "users", quantity: 12 }, { key: "storage_gb", quantity: 0, resource: "res-guid-1" }]);
+    const answer = await validate(externalId, [
+      { key: "users", quantity: 12 },
+      { key: "storage_gb", quantity: 0, resource: "res-guid-1" },
+    ]);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.body).toEqual({});
     expect((await validate(externalId, [])).status).toBe(200);
@@ -28,7 +36,14 @@ describe("subscription/resource_validation", () => {
 
   it("denies a resource key the plan does not have", async () => {
     const { externalId } = await planned();
-    expectTaskError(await validate(externalId, [{ key: "users", quantity: 1 }, { key: "gpus", quantity: 1 }]), 422, 'plan.resources[1] (gpus): the plan has no resource "gpus"');
+    expectTaskError(
+      await validate(externalId, [
+        { key: "users", quantity: 1 },
+        { key: "gpus", quantity: 1 },
+      ]),
+      422,
+      'plan.resources[1] (gpus): the plan has no resource "gpus"',
+    );
   });
 
   it("denies negative, missing, null and fractional quantities", async () => {
@@ -49,7 +64,11 @@ describe("subscription/resource_validation", () => {
 
   it("a malformed request is 400, not a deny", async () => {
     const { externalId } = await planned();
-    expectTaskError(await validate(externalId, [{ key: "users", quantity: "5" }]), 400, "invalid field plan.resources.0.quantity: Invalid input: expected number, received string");
+    expectTaskError(
+      await validate(externalId, [{ key: "users", quantity: "5" }]),
+      400,
+      "invalid field plan.resources.0.quantity: Invalid input: expected number, received string",
+    );
     expectTaskError(await validate(externalId, [{ quantity: 5 }]), 400, "missing field: plan.resources.0.key");
     expectTaskError(await call("subscription/resource_validation", { external_id: externalId }), 400, "missing field: plan");
     expectTaskError(await call("subscription/resource_validation", { plan: { resources: [] } }), 400, "missing field: external_id");

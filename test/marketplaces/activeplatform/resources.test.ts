@@ -7,12 +7,28 @@ import type { InstanceRecord, InstanceState, JsonObject } from "../../../src/lif
 import { judgeResources, planResourceKeys, type Verdict } from "../../../src/marketplaces/activeplatform/resources";
 import type { RequestedResource } from "../../../src/marketplaces/activeplatform/schemas";
 
-const PLAN = { resources: [{ key: "users", quantity: 10 }, { key: "storage_gb", quantity: 50, resource: "res-1" }] };
+const PLAN = {
+  resources: [
+    { key: "users", quantity: 10 },
+    { key: "storage_gb", quantity: 50, resource: "res-1" },
+  ],
+};
 
 const instance = (state: InstanceState, plan: JsonObject = PLAN): InstanceRecord => ({
-  key: "activeplatform:e-1", source: "activeplatform", externalId: "e-1", state, plan, expiresAt: null, refs: {}, appInfo: {},
-  test: false, version: 1, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z",
-  marketTime: null, owner: null,
+  key: "activeplatform:e-1",
+  source: "activeplatform",
+  externalId: "e-1",
+  state,
+  plan,
+  expiresAt: null,
+  refs: {},
+  appInfo: {},
+  test: false,
+  version: 1,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  marketTime: null,
+  owner: null,
 });
 
 const deny = (reason: string): Verdict => ({ allow: false, reason });
@@ -33,7 +49,15 @@ describe("planResourceKeys", () => {
 
 describe("judgeResources", () => {
   const rows: Array<[string, InstanceRecord, RequestedResource[], Verdict]> = [
-    ["known keys, whole quantities (control)", instance("active"), [{ key: "users", quantity: 12 }, { key: "storage_gb", quantity: 60 }], { allow: true }],
+    [
+      "known keys, whole quantities (control)",
+      instance("active"),
+      [
+        { key: "users", quantity: 12 },
+        { key: "storage_gb", quantity: 60 },
+      ],
+      { allow: true },
+    ],
     ["zero is a valid quantity", instance("active"), [{ key: "users", quantity: 0 }], { allow: true }],
     ["less than in the plan is allowed (usage is the vendor's to judge)", instance("active"), [{ key: "users", quantity: 1 }], { allow: true }],
     ["an empty request", instance("active"), [], { allow: true }],
@@ -43,7 +67,12 @@ describe("judgeResources", () => {
     ["deleted wins over a bad request", instance("released"), [{ key: "nope", quantity: -1 }], deny("subscription e-1 was deleted")],
     ["a key the plan does not have", instance("active"), [{ key: "cpus", quantity: 1 }], deny('plan.resources[0] (cpus): the plan has no resource "cpus"')],
     ["keys are case-sensitive", instance("active"), [{ key: "Users", quantity: 1 }], deny('plan.resources[0] (Users): the plan has no resource "Users"')],
-    ["a plan without resources has no keys", instance("active", {}), [{ key: "users", quantity: 1 }], deny('plan.resources[0] (users): the plan has no resource "users"')],
+    [
+      "a plan without resources has no keys",
+      instance("active", {}),
+      [{ key: "users", quantity: 1 }],
+      deny('plan.resources[0] (users): the plan has no resource "users"'),
+    ],
     ["quantity missing", instance("active"), [{ key: "users" }], deny("plan.resources[0] (users): quantity is missing")],
     ["quantity null", instance("active"), [{ key: "users", quantity: null }], deny("plan.resources[0] (users): quantity is missing")],
     ["fractional quantity", instance("active"), [{ key: "users", quantity: 1.5 }], deny("plan.resources[0] (users): quantity must be a whole number")],
@@ -51,10 +80,19 @@ describe("judgeResources", () => {
     [
       "the first problem is named, by position",
       instance("active"),
-      [{ key: "users", quantity: 1 }, { key: "storage_gb", quantity: -5 }, { key: "cpus", quantity: 1 }],
+      [
+        { key: "users", quantity: 1 },
+        { key: "storage_gb", quantity: -5 },
+        { key: "cpus", quantity: 1 },
+      ],
       deny("plan.resources[1] (storage_gb): quantity must not be negative"),
     ],
-    ["an unknown key is named before a bad quantity", instance("active"), [{ key: "cpus", quantity: -1 }], deny('plan.resources[0] (cpus): the plan has no resource "cpus"')],
+    [
+      "an unknown key is named before a bad quantity",
+      instance("active"),
+      [{ key: "cpus", quantity: -1 }],
+      deny('plan.resources[0] (cpus): the plan has no resource "cpus"'),
+    ],
   ];
 
   it.each(rows)("%s", (_label, current, requested, expected) => {

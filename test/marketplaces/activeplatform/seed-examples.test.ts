@@ -123,14 +123,25 @@ describe("null for optional text", () => {
     const subscriptionId = unique("S");
     const body = createBody(subscriptionId, {
       distributor: null,
-      plan: { name: null, description: null, sku: null, resources: [{ resource: null, key: "users", quantity: 5 }], period: { value: 1, type: "Month", trial: null, endless: null } },
+      plan: {
+        name: null,
+        description: null,
+        sku: null,
+        resources: [{ resource: null, key: "users", quantity: 5 }],
+        period: { value: 1, type: "Month", trial: null, endless: null },
+      },
       subscription: { id: subscriptionId, attributes: null },
     });
     const { key, externalId } = await createSubscription({ subscriptionId, body });
     const d = await details(key);
     expect(d?.instance.plan.name).toBeNull();
     expect(d?.instance.expiresAt).not.toBeNull();
-    const renew = await call("subscription/renew", { external_id: externalId, reseller: null, tenant: null, plan: { name: null, description: null, period: { value: 1, type: "Month" } } });
+    const renew = await call("subscription/renew", {
+      external_id: externalId,
+      reseller: null,
+      tenant: null,
+      plan: { name: null, description: null, period: { value: 1, type: "Month" } },
+    });
     expect(renew.status, renew.text).toBe(200);
   });
 

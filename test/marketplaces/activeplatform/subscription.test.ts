@@ -32,7 +32,13 @@ describe("subscription/create", () => {
     const d = await details(`activeplatform:${answer.body.external_id}`);
     expect(d?.instance.state).toBe("active");
     expect(d?.instance.source).toBe("activeplatform");
-    expect(d?.instance.plan).toMatchObject({ sku: "TEAM-M", period: { value: 1, type: "Month" }, resources: [{ key: "users", quantity: 10 }], subscriptionId, apGuid });
+    expect(d?.instance.plan).toMatchObject({
+      sku: "TEAM-M",
+      period: { value: 1, type: "Month" },
+      resources: [{ key: "users", quantity: 10 }],
+      subscriptionId,
+      apGuid,
+    });
     // One month from the moment of the call.
     expect(d!.instance.expiresAt! >= plusMonthsUtc(before, 1) && d!.instance.expiresAt! <= plusMonthsUtc(after, 1)).toBe(true);
     expect(d?.events.map((e) => e.type)).toEqual(["instance.provisioned"]);
@@ -137,7 +143,11 @@ describe("subscription/renew", () => {
   it("renewing an endless subscription is 422 with the seed message", async () => {
     const subscriptionId = unique("S");
     const { key, externalId } = await createSubscription({ subscriptionId, body: createBody(subscriptionId, { plan: plan(null) }) });
-    expectTaskError(await call("subscription/renew", seedRenewBody(externalId, subscriptionId)), 422, "Subscription must have an expiration date to be eligible for renew.");
+    expectTaskError(
+      await call("subscription/renew", seedRenewBody(externalId, subscriptionId)),
+      422,
+      "Subscription must have an expiration date to be eligible for renew.",
+    );
     const { plan: _p, ...withoutPlan } = seedRenewBody(externalId, subscriptionId);
     expectTaskError(await call("subscription/renew", withoutPlan), 422, "Subscription must have an expiration date to be eligible for renew.");
     expect((await details(key))?.instance.version).toBe(1);
@@ -179,7 +189,14 @@ describe("subscription/stop, activate, delete", () => {
   it("stop suspends, activate reactivates, delete releases; repeats answer alike without new events", async () => {
     const { key, externalId } = await createSubscription();
     const body = { external_id: externalId, reseller: { id: 1001 } };
-    for (const [path, state] of [["stop", "suspended"], ["stop", "suspended"], ["activate", "active"], ["activate", "active"], ["delete", "released"], ["delete", "released"]] as const) {
+    for (const [path, state] of [
+      ["stop", "suspended"],
+      ["stop", "suspended"],
+      ["activate", "active"],
+      ["activate", "active"],
+      ["delete", "released"],
+      ["delete", "released"],
+    ] as const) {
       const answer = await call(`subscription/${path}`, body);
       expect(answer.status, `${path}: ${answer.text}`).toBe(200);
       expect(answer.body).toEqual({ external_id: externalId });
@@ -203,7 +220,11 @@ describe("subscription/stop, activate, delete", () => {
   it("illegal transitions are 409 with a clear message and change nothing", async () => {
     const { key, externalId } = await createSubscription();
     expect((await applyDirect(key, externalId, "expire")).outcome).toBe("applied");
-    expectTaskError(await call("subscription/stop", { external_id: externalId }), 409, "subscription/stop is not allowed now: cannot suspend a subscription that is expired");
+    expectTaskError(
+      await call("subscription/stop", { external_id: externalId }),
+      409,
+      "subscription/stop is not allowed now: cannot suspend a subscription that is expired",
+    );
     expect((await call("subscription/delete", { external_id: externalId })).status).toBe(200);
     expectTaskError(await call("subscription/stop", { external_id: externalId }), 409, `subscription ${externalId} was deleted`);
     expectTaskError(await call("subscription/activate", { external_id: externalId }), 409, `subscription ${externalId} was deleted`);
@@ -220,14 +241,24 @@ describe("subscription/stop, activate, delete", () => {
 describe("subscription/change", () => {
   it("stores the new plan and resources as instance.updated; a repeat answers alike with no new event", async () => {
     const { key, externalId } = await createSubscription();
-    const newPlan = plan({ value: 1, type: "Year" }, [{ key: "users", quantity: 25 }, { key: "storage_gb", quantity: 100 }]);
+    const newPlan = plan({ value: 1, type: "Year" }, [
+      { key: "users", quantity: 25 },
+      { key: "storage_gb", quantity: 100 },
+    ]);
     const body = { external_id: externalId, plan: { ...newPlan, sku: "TEAM-Y" } };
     const first = await call("subscription/change", body);
     const again = await call("subscription/change", body);
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(again.body).toEqual(first.body);
     const d = await details(key);
-    expect(d?.instance.plan).toMatchObject({ sku: "TEAM-Y", period: { value: 1, type: "Year" }, resources: [{ key: "users", quantity: 25 }, { key: "storage_gb", quantity: 100 }] });
+    expect(d?.instance.plan).toMatchObject({
+      sku: "TEAM-Y",
+      period: { value: 1, type: "Year" },
+      resources: [
+        { key: "users", quantity: 25 },
+        { key: "storage_gb", quantity: 100 },
+      ],
+    });
     expect(d?.instance.state).toBe("active");
     expect(await eventTypes(key)).toEqual(["instance.provisioned", "instance.updated"]);
   });

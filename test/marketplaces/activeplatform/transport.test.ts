@@ -82,13 +82,19 @@ describe("ActivePlatform ap_guid allow-list", () => {
 
   it("an ap_guid outside the list is 403 with the task body, before any Durable Object call", async () => {
     const sub = unique("S");
-    const answer = await direct(apRequest("subscription/create", createBody(sub), { apGuid: "guid-x" }), envWithoutInstances({ ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "guid-a, guid-b" }));
+    const answer = await direct(
+      apRequest("subscription/create", createBody(sub), { apGuid: "guid-x" }),
+      envWithoutInstances({ ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "guid-a, guid-b" }),
+    );
     expectTaskError(answer, 403, "unknown installation");
     await expectNoSubscription("guid-x", sub);
   });
 
   it("a missing ap_guid is 403 when the list is set", async () => {
-    const answer = await direct(apRequest("subscription/renew", seedRenewBody("x"), { apGuid: null }), envWithoutInstances({ ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "guid-a" }));
+    const answer = await direct(
+      apRequest("subscription/renew", seedRenewBody("x"), { apGuid: null }),
+      envWithoutInstances({ ACTIVEPLATFORM_ALLOWED_AP_GUIDS: "guid-a" }),
+    );
     expectTaskError(answer, 403, "unknown installation: ap_guid is missing");
   });
 
@@ -136,9 +142,15 @@ describe("ActivePlatform request checks", () => {
   it("wrong types are 400 naming the field, and write nothing", async () => {
     const sub = unique("S");
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ plan: { ...createBody(sub).plan, period: { value: "1", type: "Month" } } }, "invalid field plan.period.value: Invalid input: expected number, received string"],
+      [
+        { plan: { ...createBody(sub).plan, period: { value: "1", type: "Month" } } },
+        "invalid field plan.period.value: Invalid input: expected number, received string",
+      ],
       [{ plan: { ...createBody(sub).plan, period: { value: 1, type: "Fortnight" } } }, "invalid field plan.period.type: must be Day, Month or Year"],
-      [{ plan: { ...createBody(sub).plan, resources: [{ key: "users", quantity: -1 }] } }, "invalid field plan.resources.0.quantity: Too small: expected number to be >=0"],
+      [
+        { plan: { ...createBody(sub).plan, resources: [{ key: "users", quantity: -1 }] } },
+        "invalid field plan.resources.0.quantity: Too small: expected number to be >=0",
+      ],
       [{ subscription: { id: true } }, "invalid field subscription.id: must be a string or a whole number"],
       [{ plan: "Team" }, "invalid field plan: Invalid input: expected object, received string"],
     ];
@@ -154,7 +166,11 @@ describe("ActivePlatform request checks", () => {
     const { external_id: _omitted, ...body } = seedRenewBody(externalId);
     expectTaskError(await call("subscription/renew", body), 400, "missing field: external_id");
     expectTaskError(await call("subscription/stop", { reseller: {} }), 400, "missing field: external_id");
-    expectTaskError(await call("subscription/renew", { ...body, external_id: 42 }), 400, "invalid field external_id: Invalid input: expected string, received number");
+    expectTaskError(
+      await call("subscription/renew", { ...body, external_id: 42 }),
+      400,
+      "invalid field external_id: Invalid input: expected string, received number",
+    );
     const d = await details(key);
     expect(d?.instance.version).toBe(1);
     expect(d?.events).toHaveLength(1);
@@ -190,7 +206,9 @@ describe("ActivePlatform call log", () => {
     await call("user/create", { email, password: "s3cret-pw", first_name: "Patricia", last_name: "Smithers" }, { apGuid: "guid-log", resellerId: "77" });
     await call("subscription/create", createBody(unique("S")), { apGuid: "guid-log", resellerId: "77" });
     await call("subscription/create", createBody(unique("S")), { secret: "wrong-secret-value", apGuid: "guid-log", resellerId: "77" });
-    const entries = logged.filter((l): l is Record<string, unknown> => typeof l === "object" && l !== null && (l as { route?: unknown }).route === "activeplatform");
+    const entries = logged.filter(
+      (l): l is Record<string, unknown> => typeof l === "object" && l !== null && (l as { route?: unknown }).route === "activeplatform",
+    );
     expect(entries.map((e) => [e.event, e.ap_guid, e.reseller_id, e.status, e.outcome])).toEqual([
       ["user.create", "guid-log", "77", 201, "applied"],
       ["subscription.create", "guid-log", "77", 201, "applied"],

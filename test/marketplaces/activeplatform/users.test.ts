@@ -52,7 +52,11 @@ describe("user/create", () => {
   it("validates the body", async () => {
     expectTaskError(await call("user/create", { first_name: "John" }), 400, "missing field: email");
     expectTaskError(await call("user/create", { email: "not-an-address" }), 400, "invalid field email: must be an e-mail address");
-    expectTaskError(await call("user/create", { email: "a@b.test", first_name: 7 }), 400, "invalid field first_name: Invalid input: expected string, received number");
+    expectTaskError(
+      await call("user/create", { email: "a@b.test", first_name: 7 }),
+      400,
+      "invalid field first_name: Invalid input: expected string, received number",
+    );
   });
 });
 
@@ -70,7 +74,14 @@ describe("user/update, activate, deactivate, delete", () => {
 
   it("deactivate, activate and delete map to user.deactivated, user.activated, user.deleted; repeats change nothing", async () => {
     const { id, key } = await createUser();
-    for (const [path, state] of [["deactivate", "suspended"], ["deactivate", "suspended"], ["activate", "active"], ["activate", "active"], ["delete", "released"], ["delete", "released"]] as const) {
+    for (const [path, state] of [
+      ["deactivate", "suspended"],
+      ["deactivate", "suspended"],
+      ["activate", "active"],
+      ["activate", "active"],
+      ["delete", "released"],
+      ["delete", "released"],
+    ] as const) {
       const answer = await call(`user/${path}`, { id });
       expect(answer.status, `${path}: ${answer.text}`).toBe(200);
       expect(answer.body).toEqual({ id });

@@ -14,20 +14,49 @@ const KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 const config = (frontendUrl: string | null): KooGalleryConfig => ({ accessKey: KEY, timestampToleranceS: 60, frontendUrl });
 
 const instance = (appInfo: JsonObject): InstanceRecord => ({
-  key: "koogallery:i-1", source: "koogallery", externalId: "i-1", state: "active", plan: {}, expiresAt: null, refs: {}, appInfo,
-  test: false, version: 1, createdAt: "2026-01-01T00:00:00.000Z", updatedAt: "2026-01-01T00:00:00.000Z",
-  marketTime: null, owner: null,
+  key: "koogallery:i-1",
+  source: "koogallery",
+  externalId: "i-1",
+  state: "active",
+  plan: {},
+  expiresAt: null,
+  refs: {},
+  appInfo,
+  test: false,
+  version: 1,
+  createdAt: "2026-01-01T00:00:00.000Z",
+  updatedAt: "2026-01-01T00:00:00.000Z",
+  marketTime: null,
+  owner: null,
 });
 
 const DEFAULT_URL = "https://app.example.test/";
-const FULL = { frontEndUrl: "https://tenant.example.test/", adminUrl: "https://tenant.example.test/admin", userName: "admin", password: "P@ssw0rd!", memo: "welcome" };
+const FULL = {
+  frontEndUrl: "https://tenant.example.test/",
+  adminUrl: "https://tenant.example.test/admin",
+  userName: "admin",
+  password: "P@ssw0rd!",
+  memo: "welcome",
+};
 
 describe("appInfoFor: what is shown", () => {
   const rows: Array<[string, Generation, JsonObject, string | null, unknown]> = [
     ["the default front-end URL when the vendor sent nothing (control)", "v1", {}, DEFAULT_URL, { appInfo: { frontEndUrl: DEFAULT_URL } }],
     ["the same in V2", "v2", {}, DEFAULT_URL, { appInfo: { frontEndUrl: DEFAULT_URL } }],
-    ["the vendor's front-end URL wins", "v2", { frontEndUrl: "https://tenant.example.test/" }, DEFAULT_URL, { appInfo: { frontEndUrl: "https://tenant.example.test/" } }],
-    ["the vendor's front-end URL needs no default", "v1", { frontEndUrl: "https://tenant.example.test/" }, null, { appInfo: { frontEndUrl: "https://tenant.example.test/" } }],
+    [
+      "the vendor's front-end URL wins",
+      "v2",
+      { frontEndUrl: "https://tenant.example.test/" },
+      DEFAULT_URL,
+      { appInfo: { frontEndUrl: "https://tenant.example.test/" } },
+    ],
+    [
+      "the vendor's front-end URL needs no default",
+      "v1",
+      { frontEndUrl: "https://tenant.example.test/" },
+      null,
+      { appInfo: { frontEndUrl: "https://tenant.example.test/" } },
+    ],
     ["an empty vendor value falls back to the default", "v2", { frontEndUrl: "" }, DEFAULT_URL, { appInfo: { frontEndUrl: DEFAULT_URL } }],
     ["V2 returns credentials as they are, without encryptType", "v2", FULL, DEFAULT_URL, { appInfo: FULL }],
     [

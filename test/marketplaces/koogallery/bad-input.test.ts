@@ -9,7 +9,12 @@ import { details } from "../../support/instances";
 import { ACCESS_KEY, BASE, expectSigned, send, unique, v1, v1Url, v2, v2Request } from "../../support/koogallery";
 
 const newV1 = (orderId: string) => ({
-  activity: "newInstance", businessId: crypto.randomUUID(), customerId: "c1", orderId, productId: "P1", testFlag: "0",
+  activity: "newInstance",
+  businessId: crypto.randomUUID(),
+  customerId: "c1",
+  orderId,
+  productId: "P1",
+  testFlag: "0",
 });
 
 async function expectNoInstanceForOrder(orderId: string, generation: "v1" | "v2" = "v1") {
@@ -71,10 +76,34 @@ describe("KooGallery V1 authentication", () => {
 
 describe("KooGallery V1 parameters", () => {
   it.each([
-    ["missing orderId", (p: Record<string, string>) => { delete p.orderId; }, "orderId"],
-    ["oversized orderId", (p: Record<string, string>) => { p.orderId = "x".repeat(65); }, "orderId"],
-    ["malformed expireTime", (p: Record<string, string>) => { p.expireTime = "2025-01-01"; }, "expireTime"],
-    ["impossible expireTime", (p: Record<string, string>) => { p.expireTime = "20251340000000"; }, "expireTime"],
+    [
+      "missing orderId",
+      (p: Record<string, string>) => {
+        delete p.orderId;
+      },
+      "orderId",
+    ],
+    [
+      "oversized orderId",
+      (p: Record<string, string>) => {
+        p.orderId = "x".repeat(65);
+      },
+      "orderId",
+    ],
+    [
+      "malformed expireTime",
+      (p: Record<string, string>) => {
+        p.expireTime = "2025-01-01";
+      },
+      "expireTime",
+    ],
+    [
+      "impossible expireTime",
+      (p: Record<string, string>) => {
+        p.expireTime = "20251340000000";
+      },
+      "expireTime",
+    ],
   ])("%s -> 000002 naming the parameter", async (_name, mutate, param) => {
     const params = newV1(unique("P"));
     mutate(params);

@@ -75,8 +75,13 @@ describe("V1: calls ordered by timeStamp", () => {
   it("a newInstance replayed after later calls still answers the same instanceId and app info", async () => {
     const { instanceId, orderId, answer } = await newInstanceV1();
     const create = v1Url({
-      activity: "newInstance", businessId: crypto.randomUUID(), customerId: "68cbc86abc2018ab880d92f36422fa0e",
-      orderId, productId: "OFFI000000000000000001", expireTime: "20270201000000", testFlag: "0",
+      activity: "newInstance",
+      businessId: crypto.randomUUID(),
+      customerId: "68cbc86abc2018ab880d92f36422fa0e",
+      orderId,
+      productId: "OFFI000000000000000001",
+      expireTime: "20270201000000",
+      testFlag: "0",
       timeStamp: v1Stamp(Date.now() - 3_600_000),
     });
     expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "FREEZE" }), "000000");
@@ -122,7 +127,14 @@ describe("V2: calls ordered by timestamp", () => {
     const t = nextStampMs();
     const { instanceId, orderId } = await newInstanceV2();
     expectSigned(await status(instanceId, "FREEZE", t + 2000), "000000");
-    const renew = { activity: "refreshInstance", scene: "RENEWAL", instanceId, orderId: `RN${orderId}`, orderLineId: `RN${orderId}-1`, expireTime: "20300101000000" };
+    const renew = {
+      activity: "refreshInstance",
+      scene: "RENEWAL",
+      instanceId,
+      orderId: `RN${orderId}`,
+      orderLineId: `RN${orderId}-1`,
+      expireTime: "20300101000000",
+    };
     expectSigned(await send(v2Request(renew, { timestamp: String(t + 1000) })), "000000");
     expectSigned(await send(v2Request({ activity: "releaseInstance", instanceId }, { timestamp: String(t + 1500) })), "000000");
     expect((await details(key(instanceId)))?.instance.state).toBe("expired");

@@ -94,7 +94,9 @@ describe("V2 nonce memory", () => {
     await new Promise((r) => setTimeout(r, 200));
     // Any later claim purges what has expired.
     expect(await stubFor(key).claimNonce({ value: "T".repeat(32), timestampMs: Date.now(), toleranceMs: 60_000 })).toBe(true);
-    const kept = await runInDurableObject(stubFor(key), (_o, state) => state.storage.sql.exec("SELECT nonce FROM nonces WHERE nonce = ?", first.value).toArray());
+    const kept = await runInDurableObject(stubFor(key), (_o, state) =>
+      state.storage.sql.exec("SELECT nonce FROM nonces WHERE nonce = ?", first.value).toArray(),
+    );
     expect(kept).toHaveLength(1);
   });
 

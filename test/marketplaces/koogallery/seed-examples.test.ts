@@ -55,7 +55,14 @@ describe("KooGallery V1 Expiration page example (expireInstance)", () => {
 describe("KooGallery V1 newInstance table (docs/koogallery.md §3.1)", () => {
   it("customerName absent, testFlag absent, a 17-digit expireTime: accepted", async () => {
     const orderId = unique("CS");
-    const answer = await v1({ activity: "newInstance", businessId: crypto.randomUUID(), customerId: "c1", orderId, productId: "P1", expireTime: "20270201000000123" });
+    const answer = await v1({
+      activity: "newInstance",
+      businessId: crypto.randomUUID(),
+      customerId: "c1",
+      orderId,
+      productId: "P1",
+      expireTime: "20270201000000123",
+    });
     expectSigned(answer, "000000");
     const d = await details(`koogallery:${String(answer.body.instanceId)}`);
     expect(d?.instance.expiresAt).toBe("2027-02-01T00:00:00.000Z");
@@ -71,7 +78,7 @@ describe("KooGallery V1 newInstance table (docs/koogallery.md §3.1)", () => {
 });
 
 describe("KooGallery V2 Releasing an Instance page example (releaseInstance)", () => {
-  it("the example body as printed (testFlag \"0\", orderId and orderLineId) releases", async () => {
+  it('the example body as printed (testFlag "0", orderId and orderLineId) releases', async () => {
     const { instanceId } = await newInstanceV2();
     // The page's curl body, byte for byte, with our instance id in place of the masked one.
     const body = `{"activity":"releaseInstance","instanceId":"${instanceId}","orderId":"CS22111********VS","orderLineId":"CS221118*******S-000001","testFlag":"0"}`;

@@ -121,9 +121,15 @@ describe("KooGallery V1 lifecycle", () => {
     const a = await newInstanceV1();
     const b = await newInstanceV1();
     const { env } = await import("cloudflare:workers");
-    await env.INSTANCES.get(env.INSTANCES.idFromName(`koogallery:${a.instanceId}`)).mergeRefs({}, {
-      frontEndUrl: "https://tenant-a.example.test/", userName: "admin", password: "P@ssw0rd!", memo: "Grüße",
-    });
+    await env.INSTANCES.get(env.INSTANCES.idFromName(`koogallery:${a.instanceId}`)).mergeRefs(
+      {},
+      {
+        frontEndUrl: "https://tenant-a.example.test/",
+        userName: "admin",
+        password: "P@ssw0rd!",
+        memo: "Grüße",
+      },
+    );
     const answer = await v1({ activity: "queryInstance", instanceId: `${a.instanceId},${b.instanceId},unknown-id` });
     expectSigned(answer, "000000");
     expect(answer.body.encryptType).toBe("1");

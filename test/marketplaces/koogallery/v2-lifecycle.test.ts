@@ -13,16 +13,19 @@ describe("KooGallery V2 lifecycle", () => {
     expect(d?.events).toHaveLength(1);
   });
 
-  it.each(["TRIAL_TO_FORMAL", "RENEWAL", "UNSUBSCRIBE_RENEWAL_PERIOD", "RENEWAL_CHANGE"])("refreshInstance scene %s sets the expiry (17-digit expireTime)", async (scene) => {
-    const { instanceId } = await newInstanceV2();
-    const orderId = unique("RN");
-    const body = { activity: "refreshInstance", scene, instanceId, orderId, orderLineId: `${orderId}-000001`, expireTime: "20221124023618256" };
-    expectSigned(await v2(body), "000000");
-    expectSigned(await v2(body), "000000");
-    const d = await details(`koogallery:${instanceId}`);
-    expect(d?.instance.expiresAt).toBe("2022-11-24T02:36:18.000Z");
-    expect(d?.events.filter((e) => e.type === "instance.renewed")).toHaveLength(1);
-  });
+  it.each(["TRIAL_TO_FORMAL", "RENEWAL", "UNSUBSCRIBE_RENEWAL_PERIOD", "RENEWAL_CHANGE"])(
+    "refreshInstance scene %s sets the expiry (17-digit expireTime)",
+    async (scene) => {
+      const { instanceId } = await newInstanceV2();
+      const orderId = unique("RN");
+      const body = { activity: "refreshInstance", scene, instanceId, orderId, orderLineId: `${orderId}-000001`, expireTime: "20221124023618256" };
+      expectSigned(await v2(body), "000000");
+      expectSigned(await v2(body), "000000");
+      const d = await details(`koogallery:${instanceId}`);
+      expect(d?.instance.expiresAt).toBe("2022-11-24T02:36:18.000Z");
+      expect(d?.events.filter((e) => e.type === "instance.renewed")).toHaveLength(1);
+    },
+  );
 
   it("updateInstanceStatus FREEZE then UNFREEZE; UNFREEZE of an active instance is a no-op success", async () => {
     const { instanceId } = await newInstanceV2();
@@ -81,7 +84,9 @@ describe("KooGallery V2 lifecycle", () => {
 
   it("accepts a timestamp in seconds", async () => {
     const { instanceId } = await newInstanceV2();
-    const answer = await send(v2Request({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" }, { timestamp: String(Math.floor(Date.now() / 1000)) }));
+    const answer = await send(
+      v2Request({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" }, { timestamp: String(Math.floor(Date.now() / 1000)) }),
+    );
     expectSigned(answer, "000000");
   });
 

@@ -78,7 +78,10 @@ const parsed = (reply: Reply): Record<string, unknown> => {
   }
 };
 const resultOk = (reply: Reply) => (parsed(reply).resultCode === "000000" ? null : `resultCode ${String(parsed(reply).resultCode)}`);
-const statusIn = (...ok: number[]) => (reply: Reply) => (ok.includes(reply.status) ? null : `HTTP ${reply.status}: ${reply.text.slice(0, 120)}`);
+const statusIn =
+  (...ok: number[]) =>
+  (reply: Reply) =>
+    ok.includes(reply.status) ? null : `HTTP ${reply.status}: ${reply.text.slice(0, 120)}`;
 
 function v1(ctx: Context, activity: string, extra: Record<string, string> = {}): SimulatedCall {
   return koogalleryV1Call(activity, { key: ctx.key, instanceId: ctx.instanceId, ...extra });
@@ -95,7 +98,12 @@ function v2Signed(ctx: Context, body: string, opts: { timestamp?: string } = {})
 }
 
 function ap(ctx: Context, action: string, opts: { externalId?: string; userId?: string; body?: string } = {}): SimulatedCall {
-  return activePlatformCall(action, { pathSecret: ctx.pathSecret, externalId: opts.externalId ?? crypto.randomUUID(), userId: opts.userId ?? crypto.randomUUID(), ...(opts.body !== undefined ? { body: opts.body } : {}) });
+  return activePlatformCall(action, {
+    pathSecret: ctx.pathSecret,
+    externalId: opts.externalId ?? crypto.randomUUID(),
+    userId: opts.userId ?? crypto.randomUUID(),
+    ...(opts.body !== undefined ? { body: opts.body } : {}),
+  });
 }
 
 const withPath = (shot: Shot, path: string): Shot => ({ ...shot, path });
@@ -103,8 +111,20 @@ const admin = (ctx: Context, token: string | null = ctx.adminToken): Record<stri
 
 export function hostileCalls(ctx: Context): (() => Call)[] {
   const kg = (name: string, shot: Shot, extra: Partial<Call> = {}): Call => ({ name: `koogallery: ${name}`, form: "koogallery", ...shot, ...extra });
-  const apc = (name: string, shot: Shot, status?: number, extra: Partial<Call> = {}): Call => ({ name: `activeplatform: ${name}`, form: "activeplatform", ...shot, ...(status ? { status } : {}), ...extra });
-  const adm = (name: string, shot: Shot, status: number, extra: Partial<Call> = {}): Call => ({ name: `admin: ${name}`, form: "admin", status, ...shot, ...extra });
+  const apc = (name: string, shot: Shot, status?: number, extra: Partial<Call> = {}): Call => ({
+    name: `activeplatform: ${name}`,
+    form: "activeplatform",
+    ...shot,
+    ...(status ? { status } : {}),
+    ...extra,
+  });
+  const adm = (name: string, shot: Shot, status: number, extra: Partial<Call> = {}): Call => ({
+    name: `admin: ${name}`,
+    form: "admin",
+    status,
+    ...shot,
+    ...extra,
+  });
   const apBase = `/activeplatform/${ctx.pathSecret}`;
 
   const calls: (() => Call)[] = [
@@ -118,7 +138,11 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => kg("V1 by DELETE with a body", { ...shotOf(v1(ctx, "queryInstance")), method: "DELETE", headers: JSON_TYPE, ...looseBody() }),
     () => {
       const call = v1(ctx, "queryInstance");
-      return kg("V1 GET with a body and a forged authToken", { ...withPath(shotOf(call), pathOf(call).replace(/authToken=[^&]*/, "authToken=eA%3D%3D")), headers: JSON_TYPE, ...looseBody() });
+      return kg("V1 GET with a body and a forged authToken", {
+        ...withPath(shotOf(call), pathOf(call).replace(/authToken=[^&]*/, "authToken=eA%3D%3D")),
+        headers: JSON_TYPE,
+        ...looseBody(),
+      });
     },
     () => kg("V1 unknown activity", { method: "GET", path: `/koogallery?${signV1Query(ctx.key, { activity: "frobnicate", timeStamp: v1TimeStamp() })}` }),
     // KooGallery V2
@@ -139,8 +163,16 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => kg("V2 over the size limit (Content-Length)", v2Signed(ctx, OVERSIZED), { oversized: true }),
     () => kg("V2 over the size limit (chunked)", { ...v2Signed(ctx, OVERSIZED), chunked: true }, { oversized: true }),
     // ActivePlatform
-    () => ({ name: "activeplatform: wrong path secret", form: "not-found", ...withPath(shotOf(ap(ctx, "subscription/create")), "/activeplatform/not-the-secret/subscription/create") }),
-    () => ({ name: "activeplatform: wrong path secret, large body", form: "not-found", ...withPath(shotOf(ap(ctx, "subscription/create", { body: LARGE_BODY })), "/activeplatform/not-the-secret/subscription/create") }),
+    () => ({
+      name: "activeplatform: wrong path secret",
+      form: "not-found",
+      ...withPath(shotOf(ap(ctx, "subscription/create")), "/activeplatform/not-the-secret/subscription/create"),
+    }),
+    () => ({
+      name: "activeplatform: wrong path secret, large body",
+      form: "not-found",
+      ...withPath(shotOf(ap(ctx, "subscription/create", { body: LARGE_BODY })), "/activeplatform/not-the-secret/subscription/create"),
+    }),
     () => ({ name: "activeplatform: empty path secret", form: "not-found", ...withPath(shotOf(ap(ctx, "user/create")), "/activeplatform//user/create") }),
     () => ({ name: "activeplatform: wrong path secret, GET", form: "not-found", method: "GET", path: "/activeplatform/x/subscription/renew" }),
     () => apc("GET (wrong method) with a body", { ...shotOf(ap(ctx, "subscription/renew")), method: "GET" }, 405),
@@ -160,16 +192,52 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => apc("over the size limit (chunked)", { ...shotOf(ap(ctx, "subscription/create")), body: OVERSIZED, chunked: true }, 413, { oversized: true }),
     // Admin
     () => adm("no token", { method: "GET", path: "/admin/dead-letters" }, 401),
-    () => adm("wrong token, with a body", { method: "POST", path: "/admin/dead-letters/replay", headers: { ...admin(ctx, "wrong-token"), ...JSON_TYPE }, ...looseBody() }, 401),
+    () =>
+      adm(
+        "wrong token, with a body",
+        { method: "POST", path: "/admin/dead-letters/replay", headers: { ...admin(ctx, "wrong-token"), ...JSON_TYPE }, ...looseBody() },
+        401,
+      ),
     () => adm("no token, unknown route, with a body", { method: "PUT", path: "/admin/whatever", headers: JSON_TYPE, ...looseBody() }, 401),
     () => adm("wrong method, with a body", { method: "DELETE", path: "/admin/dead-letters", headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() }, 405),
     () => adm("unknown route, with a body", { method: "POST", path: "/admin/nothing-here", headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() }, 404),
-    () => adm("refs, body not JSON", { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: "{not json" }, 400),
-    () => adm("refs, body invalid", { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: '{"refs":{"1bad":""}}' }, 400),
-    () => adm("bad instance key, with a body", { method: "GET", path: "/admin/instances/not-a-key", headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() }, 400),
-    () => adm("replay of an unknown delivery", { method: "POST", path: `/admin/deliveries/dlv_${"0".repeat(32)}/replay`, headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() }, 404),
-    () => adm("window replay, body invalid", { method: "POST", path: "/admin/dead-letters/replay", headers: { ...admin(ctx), ...JSON_TYPE }, body: '{"since":"yesterday"}' }, 400),
-    () => adm("over the size limit (Content-Length)", { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: OVERSIZED }, 413, { oversized: true }),
+    () =>
+      adm(
+        "refs, body not JSON",
+        { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: "{not json" },
+        400,
+      ),
+    () =>
+      adm(
+        "refs, body invalid",
+        { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: '{"refs":{"1bad":""}}' },
+        400,
+      ),
+    () =>
+      adm(
+        "bad instance key, with a body",
+        { method: "GET", path: "/admin/instances/not-a-key", headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() },
+        400,
+      ),
+    () =>
+      adm(
+        "replay of an unknown delivery",
+        { method: "POST", path: `/admin/deliveries/dlv_${"0".repeat(32)}/replay`, headers: { ...admin(ctx), ...JSON_TYPE }, ...looseBody() },
+        404,
+      ),
+    () =>
+      adm(
+        "window replay, body invalid",
+        { method: "POST", path: "/admin/dead-letters/replay", headers: { ...admin(ctx), ...JSON_TYPE }, body: '{"since":"yesterday"}' },
+        400,
+      ),
+    () =>
+      adm(
+        "over the size limit (Content-Length)",
+        { method: "PUT", path: `/admin/instances/koogallery:${ctx.instanceId}/refs`, headers: { ...admin(ctx), ...JSON_TYPE }, body: OVERSIZED },
+        413,
+        { oversized: true },
+      ),
     // Health and unknown routes
     () => ({ name: "health: GET with a body", form: "health", method: "GET", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
     () => ({ name: "health: POST with a body", form: "not-found", method: "POST", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
@@ -180,7 +248,17 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
     () => ({ name: "unknown route: DELETE with a body", form: "not-found", method: "DELETE", path: "/", headers: JSON_TYPE, ...looseBody() }),
     () => ({ name: "unknown route: OPTIONS with a body", form: "not-found", method: "OPTIONS", path: "/koogallery/extra", headers: JSON_TYPE, ...looseBody() }),
     () => ({ name: "unknown route: HEAD", form: "head", method: "HEAD", path: "/activeplatform/x/user/create" }),
-    () => ({ name: "unknown route: over the size limit (chunked)", form: "admin", status: 413, method: "POST", path: "/upload", headers: JSON_TYPE, body: OVERSIZED, chunked: true, oversized: true }),
+    () => ({
+      name: "unknown route: over the size limit (chunked)",
+      form: "admin",
+      status: 413,
+      method: "POST",
+      path: "/upload",
+      headers: JSON_TYPE,
+      body: OVERSIZED,
+      chunked: true,
+      oversized: true,
+    }),
   ];
   return calls.map((make) => () => lengthForGet(make()));
 }

@@ -34,9 +34,7 @@ function aesKey(accessKey: string, bits: AesBits): Promise<CryptoKey> {
   const cacheKey = `${bits}:${accessKey}`;
   let key = keyCache.get(cacheKey);
   if (key === undefined) {
-    key = deriveAesKey(accessKey, bits).then((raw) =>
-      crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt", "decrypt"]),
-    );
+    key = deriveAesKey(accessKey, bits).then((raw) => crypto.subtle.importKey("raw", raw, { name: "AES-CBC" }, false, ["encrypt", "decrypt"]));
     keyCache.set(cacheKey, key);
     key.catch(() => keyCache.delete(cacheKey));
   }
@@ -68,11 +66,7 @@ export class CredentialTooLong extends RangeError {
  * KooGallery's 128-character limit (CredentialTooLong). `iv`, when given, must be 16 printable
  * ASCII characters.
  */
-export async function encryptCredential(
-  accessKey: string,
-  plaintext: string,
-  opts: { bits?: AesBits; iv?: string } = {},
-): Promise<string> {
+export async function encryptCredential(accessKey: string, plaintext: string, opts: { bits?: AesBits; iv?: string } = {}): Promise<string> {
   const bytes = utf8(plaintext).byteLength;
   if (bytes > MAX_CREDENTIAL_PLAINTEXT_BYTES) throw new CredentialTooLong(bytes);
   const iv = opts.iv ?? randomIv();
@@ -87,10 +81,7 @@ export async function encryptCredential(
  * A wrong key passes the PKCS#7 check about once in 256 tries, so a result that is not valid
  * UTF-8 also counts as a failure. Returns null for anything malformed.
  */
-export async function decryptCredential(
-  accessKey: string,
-  wire: string,
-): Promise<{ plaintext: string; bits: AesBits } | null> {
+export async function decryptCredential(accessKey: string, wire: string): Promise<{ plaintext: string; bits: AesBits } | null> {
   // Form decoding turns an unencoded `+` into a space (§6 #7).
   const fixed = wire.replace(/ /g, "+");
   const iv = utf8(fixed.slice(0, IV_CHARS));

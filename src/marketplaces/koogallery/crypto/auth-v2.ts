@@ -13,12 +13,7 @@ import { exceedsJsonDepth } from "../../../http/json-depth";
 export type V2Match = "raw" | "canonical";
 
 /** Lowercase hex V2 signature. `inner` must be lowercase because it is itself hashed. */
-export async function computeV2Signature(
-  accessKey: string,
-  payload: string,
-  nonce: string,
-  timestamp: string,
-): Promise<string> {
+export async function computeV2Signature(accessKey: string, payload: string, nonce: string, timestamp: string): Promise<string> {
   const inner = toHex(await hmacSha256(accessKey, payload));
   return toHex(await hmacSha256(accessKey, accessKey + nonce + timestamp + inner));
 }
@@ -34,9 +29,7 @@ export function canonicalJson(value: unknown): string {
 function parseObject(rawBody: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(rawBody);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : null;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -47,13 +40,7 @@ function parseObject(rawBody: string): Record<string, unknown> | null {
  * body is a JSON object). Hex is compared case-insensitively: docs show uppercase, the sample emits
  * lowercase. A body nested too deeply to re-serialise has no canonical form: it verifies only raw.
  */
-export async function verifyV2Signature(
-  accessKey: string,
-  rawBody: string,
-  nonce: string,
-  timestamp: string,
-  signature: string,
-): Promise<V2Match | null> {
+export async function verifyV2Signature(accessKey: string, rawBody: string, nonce: string, timestamp: string, signature: string): Promise<V2Match | null> {
   const received = signature.toLowerCase();
   const raw = await computeV2Signature(accessKey, rawBody, nonce, timestamp);
   if (await timingSafeEqual(received, raw)) return "raw";

@@ -2,11 +2,7 @@
  * Credential encryption round trips between src and the independent signer, and the failure cases.
  */
 import { describe, expect, it } from "vitest";
-import {
-  decryptCredential,
-  encryptCredential,
-  MAX_CREDENTIAL_PLAINTEXT_BYTES,
-} from "../../../../src/marketplaces/koogallery/crypto/aes";
+import { decryptCredential, encryptCredential, MAX_CREDENTIAL_PLAINTEXT_BYTES } from "../../../../src/marketplaces/koogallery/crypto/aes";
 import * as signer from "../../../../tools/lib/koogallery-signer.mjs";
 import { ENC_VECTORS, K } from "./vectors";
 
@@ -45,17 +41,13 @@ describe("encryptCredential / decryptCredential", () => {
     expect(signer.decryptCredential(OTHER_KEY, wire)).toBeNull();
   });
 
-  it.each([
-    "",
-    "AbCdEfGh12345678",
-    "AbCdEfGh12345678AAAA",
-    "AbCdEfGh12345678!!!notbase64!!!",
-    "AbCdEfGh1234567€EC3zRBKoyiiUJ55c5MkPDQ==",
-    "13800000000",
-  ])("returns null for malformed input %j", async (wire) => {
-    expect(await decryptCredential(K, wire)).toBeNull();
-    expect(signer.decryptCredential(K, wire)).toBeNull();
-  });
+  it.each(["", "AbCdEfGh12345678", "AbCdEfGh12345678AAAA", "AbCdEfGh12345678!!!notbase64!!!", "AbCdEfGh1234567€EC3zRBKoyiiUJ55c5MkPDQ==", "13800000000"])(
+    "returns null for malformed input %j",
+    async (wire) => {
+      expect(await decryptCredential(K, wire)).toBeNull();
+      expect(signer.decryptCredential(K, wire)).toBeNull();
+    },
+  );
 
   it("returns null when the ciphertext is changed in one character", async () => {
     const wire = ENC_VECTORS[0]?.wire ?? "";

@@ -3,20 +3,14 @@
  * each test breaking exactly one thing.
  */
 import { describe, expect, it } from "vitest";
-import {
-  canonicalJson,
-  isTimestampFresh,
-  parseV2Timestamp,
-  verifyV2Signature,
-} from "../../../../src/marketplaces/koogallery/crypto/auth-v2";
+import { canonicalJson, isTimestampFresh, parseV2Timestamp, verifyV2Signature } from "../../../../src/marketplaces/koogallery/crypto/auth-v2";
 import { signV2 } from "../../../../tools/lib/koogallery-signer.mjs";
 import { K, V2_BODY } from "./vectors";
 
 const NONCE = "q2W3e4R5t6Y7u8I9";
 const TS = "1729566664115";
 const sign = (body: string, key = K): string => signV2(key, body, { nonce: NONCE, timestamp: TS }).signature;
-const verify = (body: string, signature: string, nonce = NONCE, ts = TS) =>
-  verifyV2Signature(K, body, nonce, ts, signature);
+const verify = (body: string, signature: string, nonce = NONCE, ts = TS) => verifyV2Signature(K, body, nonce, ts, signature);
 
 describe("verifyV2Signature", () => {
   const signature = sign(V2_BODY);
@@ -89,12 +83,9 @@ describe("parseV2Timestamp", () => {
     expect(parseV2Timestamp("0")).toBe(0);
   });
 
-  it.each(["16805080666180", "168050806661", "16805080661", "", "-1680508066", "1680508066.6", " 1680508066618", "1.6e12", "０１"])(
-    "rejects %j",
-    (value) => {
-      expect(parseV2Timestamp(value)).toBeNull();
-    },
-  );
+  it.each(["16805080666180", "168050806661", "16805080661", "", "-1680508066", "1680508066.6", " 1680508066618", "1.6e12", "０１"])("rejects %j", (value) => {
+    expect(parseV2Timestamp(value)).toBeNull();
+  });
 });
 
 describe("isTimestampFresh", () => {

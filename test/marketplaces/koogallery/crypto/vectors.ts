@@ -29,7 +29,8 @@ export const V1_A_QUERY =
   "activity=newInstance&businessId=61e834ba-7b97-4418-b8f7-e5345137278c&customerId=68cbc86abc2018ab880d92f36422fa0e" +
   "&customerName=demo_user&expireTime=20250201000000&mobilePhone=AbCdEfGh12345678EC3zRBKoyiiUJ55c5MkPDQ%3D%3D" +
   "&orderId=CS2501011200ABCDE&productId=OFFI000000000000000001&testFlag=1&timeStamp=20250101040000123" +
-  "&authToken=" + encodeURIComponent(V1_A_TOKEN);
+  "&authToken=" +
+  encodeURIComponent(V1_A_TOKEN);
 export const V1_A_STRING_TO_SIGN =
   "activity=newInstance&businessId=61e834ba-7b97-4418-b8f7-e5345137278c&customerId=68cbc86abc2018ab880d92f36422fa0e" +
   "&customerName=demo_user&expireTime=20250201000000&mobilePhone=AbCdEfGh12345678EC3zRBKoyiiUJ55c5MkPDQ==" +
