@@ -1020,7 +1020,8 @@ const ADMIN_MUTATORS = [
         ":",
         "nokey",
         `koogallery:${"k".repeat(300)}`,
-        encodeURIComponent(junkText(rng, 40)),
+        // never empty: `/admin/instances/` is the search route, rightly answered 200
+        encodeURIComponent(junkText(rng, 40)) || "%20",
         "%",
         "%E0%A4%A",
         "..%2F..%2Fetc",

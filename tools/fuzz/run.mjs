@@ -82,7 +82,7 @@ export async function runFuzz(options = {}) {
       MOR_BASE_URL: "",
     },
   });
-  const sender = createSender(gateway.url, { connections: options.connections ?? 4 });
+  const connections = options.connections ?? 4;
   try {
     log(`gateway ${gateway.url}, state in ${persist}, seed ${seed}`);
     const ctx = await setUp(gateway.url);
@@ -90,14 +90,17 @@ export async function runFuzz(options = {}) {
     /** @type {FamilyResult[]} */
     const results = [];
     for (const family of families) {
-      const result = await runFamily(family, familySeed(seed, family), count, ctx, sender, persist, gateway.url);
+      // Fresh connections per family: between families the state snapshot leaves them idle long
+      // enough for the server's keep-alive timeout to close them, and a client that reuses a
+      // connection the server just closed sees a reset that says nothing about the gateway.
+      const sender = createSender(gateway.url, { connections });
+      const result = await runFamily(family, familySeed(seed, family), count, ctx, sender, persist, gateway.url).finally(() => sender.close());
       result.writes += await changedViews(gateway.url, ctx, views, result.examples);
       log(`${family}: ${result.sent} sent in ${(result.ms / 1000).toFixed(1)} s`);
       results.push(result);
     }
     return { seed, families: results, ms: Date.now() - started };
   } finally {
-    sender.close();
     await gateway.stop();
     rmSync(work, { recursive: true, force: true });
   }
