@@ -161,20 +161,25 @@ export function rawOf(event: ApEvent, caller: Caller, body: JsonObject): JsonObj
   return { ...rest, event, query: { ap_guid: caller.apGuid, reseller_id: caller.resellerId } };
 }
 
-interface CommandInput {
+/** The call a command comes from: its event, caller and (verified, validated) body. */
+export interface CallSource {
   event: ApEvent;
   caller: Caller;
+  body: JsonObject;
+}
+
+interface CommandInput {
   subject: Subject;
   key: string;
   externalId: string;
   action: LifecycleAction;
   eventKey: string;
   keyScope: LifecycleCommand["keyScope"];
-  raw: JsonObject;
   answer: JsonObject;
 }
 
-export function command(input: CommandInput): LifecycleCommand {
+/** The one builder of ActivePlatform commands: event, raw parameters and owner come from the call. */
+export function command(call: CallSource, input: CommandInput): LifecycleCommand {
   return {
     subject: input.subject,
     instanceKey: input.key,
@@ -185,10 +190,10 @@ export function command(input: CommandInput): LifecycleCommand {
     keyScope: input.keyScope,
     // ActivePlatform has no test flag.
     test: false,
-    origin: { system: "activeplatform", activity: input.event, raw: input.raw },
+    origin: { system: "activeplatform", activity: call.event, raw: rawOf(call.event, call.caller, call.body) },
     answer: input.answer,
     // The installation the call comes from: a subscription or user belongs to its creator.
-    owner: normalizeOwner(input.caller.apGuid),
+    owner: normalizeOwner(call.caller.apGuid),
   };
 }
 

@@ -15,7 +15,6 @@ import {
   command,
   contentDigest,
   instanceKey,
-  rawOf,
   renewEventKey,
   renewFingerprint,
   STATE_ACTIONS,
@@ -78,11 +77,11 @@ const visibleTo = (instance: InstanceRecord, caller: Caller): boolean => mayAct(
 const unknownSubscription = (externalId: string) => taskError(STATUS.unknown, `unknown external_id ${externalId}`);
 const unknownUser = (id: string) => taskError(STATUS.unknown, `unknown user id ${id}`);
 
-/** The subscription a post-create event names, or the 404 answer for an unknown (or someone else's) external_id. */
+/** The subscription a post-create event names; an unknown (or someone else's) external_id is the adapter's 404 fault. */
 async function existing(env: Bindings, externalId: string, caller: Caller) {
   const key = instanceKey(externalId);
   const seen = await current(env, key);
-  if (!seen || !visibleTo(seen.instance, caller)) return unknownSubscription(externalId);
+  if (!seen || !visibleTo(seen.instance, caller)) throw new ApFault(STATUS.unknown, `unknown external_id ${externalId}`);
   return { externalId, key, seen };
 }
 
@@ -132,16 +131,13 @@ async function createSubscription(call: ApCall, { env, idSecret }: ApContext): P
   const period = periodOf(body.plan.period);
   const key = instanceKey(externalId);
   const cmd: LifecycleCommand = {
-    ...command({
-      event: call.event,
-      caller: call.caller,
+    ...command(call, {
       subject: "instance",
       key,
       externalId,
       action: "provision",
       eventKey: `activeplatform:create:${externalId}`,
       keyScope: "order",
-      raw: rawOf(call.event, call.caller, call.body),
       answer: { external_id: externalId },
     }),
     expiresAt: period && period !== "endless" ? addPeriod(new Date(), period).toISOString() : null,
@@ -153,7 +149,6 @@ async function createSubscription(call: ApCall, { env, idSecret }: ApContext): P
 async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.renew">;
   const found = await existing(env, body.external_id, call.caller);
-  if ("status" in found) return found;
   const { externalId, key, seen } = found;
   const { instance } = seen;
   if (instance.state === "released") return taskError(STATUS.conflict, `subscription ${externalId} was deleted`);
@@ -165,16 +160,13 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
   if (!period) return taskError(STATUS.rejected, "plan.period is missing: there is no period to renew by");
   const fingerprint = await renewFingerprint(call.caller, externalId, call.body);
   const cmd: LifecycleCommand = {
-    ...command({
-      event: call.event,
-      caller: call.caller,
+    ...command(call, {
       subject: "instance",
       key,
       externalId,
       action: "renew",
       eventKey: renewEventKey(fingerprint, seen, period, Date.now()),
       keyScope: "order",
-      raw: rawOf(call.event, call.caller, call.body),
       answer: { external_id: externalId },
     }),
     extendBy: period,
@@ -186,7 +178,6 @@ async function renew(call: ApCall, env: Bindings): Promise<ApAnswer> {
 async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const body = call.body as BodyOf<"subscription.change">;
   const found = await existing(env, body.external_id, call.caller);
-  if ("status" in found) return found;
   const { externalId, key, seen } = found;
   const { instance } = seen;
   const plan: JsonObject = { ...body.plan };
@@ -195,16 +186,13 @@ async function change(call: ApCall, env: Bindings): Promise<ApAnswer> {
     return { status: STATUS.ok, body: { external_id: externalId }, outcome: "duplicate" };
   }
   const cmd: LifecycleCommand = {
-    ...command({
-      event: call.event,
-      caller: call.caller,
+    ...command(call, {
       subject: "instance",
       key,
       externalId,
       action: "update",
       eventKey: `activeplatform:change:${await contentDigest(plan)}:${anchorAfter(seen, (e) => e.type === "instance.updated")}`,
       keyScope: "order",
-      raw: rawOf(call.event, call.caller, call.body),
       answer: { external_id: externalId },
     }),
     plan,
@@ -232,16 +220,13 @@ async function createUser(call: ApCall, { env, idSecret }: ApContext): Promise<A
   const id = await userGuid(idSecret, call.caller, body.email);
   const key = userKey(id);
   const cmd: LifecycleCommand = {
-    ...command({
-      event: call.event,
-      caller: call.caller,
+    ...command(call, {
       subject: "user",
       key,
       externalId: id,
       action: "provision",
       eventKey: `${key}:create`,
       keyScope: "order",
-      raw: rawOf(call.event, call.caller, call.body),
       answer: { id },
     }),
     expiresAt: null,
@@ -275,16 +260,13 @@ async function updateUser(call: ApCall, env: Bindings): Promise<ApAnswer> {
     return { status: STATUS.ok, body: { id: body.id }, outcome: "duplicate" };
   }
   const cmd: LifecycleCommand = {
-    ...command({
-      event: call.event,
-      caller: call.caller,
+    ...command(call, {
       subject: "user",
       key,
       externalId: body.id,
       action: "update",
       eventKey: `${key}:update:${digest}:${anchorAfter(seen, (e) => e.type === "user.updated")}`,
       keyScope: "order",
-      raw: rawOf(call.event, call.caller, call.body),
       answer: { id: body.id },
     }),
     plan: { profileDigest: digest },
@@ -299,16 +281,13 @@ async function changeState(call: ApCall, env: Bindings): Promise<ApAnswer> {
   const subject: Subject = call.event.startsWith("user.") ? "user" : "instance";
   const id = subject === "user" ? String(call.body.id) : String(call.body.external_id);
   const key = subject === "user" ? userKey(id) : instanceKey(id);
-  const cmd = command({
-    event: call.event,
-    caller: call.caller,
+  const cmd = command(call, {
     subject,
     key,
     externalId: id,
     action,
     eventKey: stateEventKey(key, action),
     keyScope: "state",
-    raw: rawOf(call.event, call.caller, call.body),
     answer: subject === "user" ? { id } : { external_id: id },
   });
   return answer(await apply(env, cmd), subject, id, call.event);
