@@ -24,6 +24,12 @@ import { decide, eventTypeFor, isStillTheSameEvent, type RejectReason } from "..
 import type { InstanceRecord, JsonObject, LifecycleCommand, NonceClaim } from "../lifecycle/types";
 import {
   appendAttempt,
+  backInLine,
+  markDeadRow,
+  pendingIds,
+  recentDeliveries,
+  recordReport,
+  resendInFlight,
   ATTEMPT_CLAIM_MS,
   claimAttempt,
   deadLetterSummary,
@@ -44,7 +50,7 @@ import {
 import { newDeliveryId } from "./keys";
 import { mergeRefsBounded } from "./refs-limits";
 import { migrateSchema, SCHEMA, schemaExists } from "./schema";
-import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, writeInstance } from "./store";
+import { claimNonce, insertEvent, latestEvent, messageFor, purgePersonalData, readInstance, recentEvents, writeInstance } from "./store";
 import { hasRelayTable, relayStagedOpsEvents, RELAY_RETRY_MS, stageOpsEvents } from "../ops/relay";
 import { driftDetected, driftRepaired } from "../ops/events";
 import type { MorExpectation, Verdict } from "../reconcile/compare";
@@ -53,7 +59,7 @@ import { project } from "../projection/project";
 import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection, type DriftProjection } from "../projection/types";
 import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./ops-hooks";
 import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
-import { deliveryFromRow, eventFromRow, type AttemptRecord, type DeliveryRecord, type EventRecord, type Row } from "./records";
+import type { AttemptRecord, DeliveryRecord, EventRecord } from "./records";
 
 export { DELIVERY_LEASE_MS } from "./outbox";
 
@@ -301,12 +307,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!this.#hasSchema) return null;
     const instance = readInstance(this.#sql);
     if (!instance) return null;
-    const events = this.#sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
-    const deliveries = this.#sql
-      .exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit * 3)
-      .toArray()
-      .map(deliveryFromRow);
-    return { instance, events, deliveries, drift: readDrifts(this.#sql) };
+    return { instance, events: recentEvents(this.#sql, limit), deliveries: recentDeliveries(this.#sql, limit * 3), drift: readDrifts(this.#sql) };
   }
 
   /** For `GET /entitlements/{key}`. Read-only: an unknown key creates no storage. */
@@ -469,16 +470,14 @@ export class InstanceObject extends DurableObject<Bindings> {
         }
       }
       // A consumer reported: the queue has the delivery, so its unreported sends start again from 0.
-      this.#sql.exec(
-        `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?`,
+      recordReport(this.#sql, report.deliveryId, {
         status,
         reason,
-        delivery.attempts + (report.counts === false ? 0 : 1),
-        JSON.stringify(log),
+        attempts: delivery.attempts + (report.counts === false ? 0 : 1),
+        log,
         leaseUntil,
-        new Date(now).toISOString(),
-        report.deliveryId,
-      );
+        at: new Date(now).toISOString(),
+      });
       if (isSettled(status)) promoted = promoteNext(this.#sql, delivery.connector, now + lease, new Date(now).toISOString());
       staged = stageDeliveryOpsEvents(
         this.#sql,
@@ -506,12 +505,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     const now = Date.now();
     let staged = false;
     const promoted = this.#transaction(() => {
-      this.#sql.exec(
-        "UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?",
-        reason,
-        new Date(now).toISOString(),
-        deliveryId,
-      );
+      markDeadRow(this.#sql, deliveryId, reason, new Date(now).toISOString());
       const next = promoteNext(this.#sql, delivery.connector, now + this.#leaseMs(), new Date(now).toISOString());
       staged = stageDeliveryOpsEvents(
         this.#sql,
@@ -573,18 +567,9 @@ export class InstanceObject extends DurableObject<Bindings> {
       let id: string | null = deliveryId;
       if (delivery.status === "pending") {
         // Already the one in flight: send it again with a fresh lease.
-        this.#sql.exec(
-          "UPDATE deliveries SET lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
-          leaseUntil,
-          at,
-          deliveryId,
-        );
+        resendInFlight(this.#sql, deliveryId, leaseUntil, at);
       } else {
-        this.#sql.exec(
-          "UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
-          at,
-          deliveryId,
-        );
+        backInLine(this.#sql, deliveryId, at);
         id = promoteNext(this.#sql, delivery.connector, leaseUntil, at);
       }
       if (delivery.status === "dead") markReplayedDead(this.#sql, this.env, deliveryId);
@@ -610,10 +595,8 @@ export class InstanceObject extends DurableObject<Bindings> {
   /** The queue messages of every delivery not yet settled (the outbox as it stands). */
   async pendingMessages(): Promise<DeliveryMessage[]> {
     if (!this.#hasSchema) return [];
-    return this.#sql
-      .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' ORDER BY created_at, delivery_id")
-      .toArray()
-      .map((r) => messageFor(this.#sql, String(r.delivery_id)))
+    return pendingIds(this.#sql)
+      .map((id) => messageFor(this.#sql, id))
       .filter((m): m is DeliveryMessage => m !== null);
   }
 

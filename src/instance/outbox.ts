@@ -348,3 +348,57 @@ export function claimAttempt(sql: SqlStorage, deliveryId: string, nowMs: number,
     ).rowsWritten > 0
   );
 }
+
+/** The newest deliveries first, for the admin view. */
+export function recentDeliveries(sql: SqlStorage, limit: number): DeliveryRecord[] {
+  return sql.exec<Row>("SELECT * FROM deliveries ORDER BY created_at DESC, delivery_id LIMIT ?", limit).toArray().map(deliveryFromRow);
+}
+
+/** Ids of the deliveries in flight, oldest first. */
+export function pendingIds(sql: SqlStorage): string[] {
+  return sql
+    .exec<Row>("SELECT delivery_id FROM deliveries WHERE status = 'pending' ORDER BY created_at, delivery_id")
+    .toArray()
+    .map((r) => String(r.delivery_id));
+}
+
+/** A consumer's report: the queue had the delivery, so its unreported sends and its claim start over. */
+export function recordReport(
+  sql: SqlStorage,
+  deliveryId: string,
+  r: { status: string; reason: string | null; attempts: number; log: AttemptRecord[]; leaseUntil: number | null; at: string },
+): void {
+  sql.exec(
+    `UPDATE deliveries SET status = ?, reason = ?, attempts = ?, attempt_log = ?, lease_until = ?, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?`,
+    r.status,
+    r.reason,
+    r.attempts,
+    JSON.stringify(r.log),
+    r.leaseUntil,
+    r.at,
+    deliveryId,
+  );
+}
+
+export function markDeadRow(sql: SqlStorage, deliveryId: string, reason: string, at: string): void {
+  sql.exec("UPDATE deliveries SET status = 'dead', reason = ?, lease_until = NULL, updated_at = ? WHERE delivery_id = ?", reason, at, deliveryId);
+}
+
+/** The delivery in flight, sent again with a fresh lease (a replay of one that is pending). */
+export function resendInFlight(sql: SqlStorage, deliveryId: string, leaseUntil: number, at: string): void {
+  sql.exec(
+    "UPDATE deliveries SET lease_until = ?, unreported_sends = 1, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
+    leaseUntil,
+    at,
+    deliveryId,
+  );
+}
+
+/** Back in its connector's line (a replay of a settled one); `promoteNext` decides when it goes. */
+export function backInLine(sql: SqlStorage, deliveryId: string, at: string): void {
+  sql.exec(
+    "UPDATE deliveries SET status = 'waiting', lease_until = NULL, unreported_sends = 0, attempt_claim_until = NULL, updated_at = ? WHERE delivery_id = ?",
+    at,
+    deliveryId,
+  );
+}

@@ -120,3 +120,8 @@ export function purgePersonalData(sql: SqlStorage): void {
     }
   }
 }
+
+/** The newest events first, for the admin view. */
+export function recentEvents(sql: SqlStorage, limit: number): EventRecord[] {
+  return sql.exec<Row>("SELECT * FROM events ORDER BY seq DESC LIMIT ?", limit).toArray().map(eventFromRow);
+}

@@ -54,7 +54,7 @@ describe("boundReply", () => {
       "refs.long.ref (value must be 1 to 256 characters)",
       "refs.empty.ref (value must be 1 to 256 characters)",
       "appInfo.adminUrl (not an http(s) URL)",
-      "appInfo.userName (over 256 characters)",
+      "appInfo.userName (over 128 characters)",
     ]);
   });
 
