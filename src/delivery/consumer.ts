@@ -26,7 +26,7 @@ import { DeliveryJournal } from "../projection/journal";
 import { instanceObject } from "../instance/stub";
 
 /** How often a delivery that waits for its refs looks again (scaled like every other wait). */
-const REFS_WAIT_POLL_S = 60;
+const REFS_WAIT_POLL_S = 15;
 
 /** When the consumer itself fails (not the partner), try the message again soon. */
 const INTERNAL_RETRY_S = 30;

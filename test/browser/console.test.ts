@@ -66,7 +66,7 @@ describe.skipIf(browserMissing)("console in Chromium", () => {
     const instanceId = run.steps.map((s) => (s.body as { instanceId?: string } | undefined)?.instanceId).find(Boolean);
     expect(instanceId).toBeDefined();
     instanceKey = `koogallery:${instanceId}`;
-    await until(async () => (await admin<{ items: unknown[] }>("/admin/dead-letters")).items.length > 0, "a dead letter");
+    await until(async () => (await admin<{ items: unknown[] }>("/admin/dead-letters")).items.length > 0, "a dead letter", 150_000);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   }, 180_000);
