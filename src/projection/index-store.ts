@@ -187,21 +187,30 @@ export function findInstances(sql: SqlStorage, f: InstanceFilter): { items: Inde
     f.updatedSinceMs,
     f.after,
   );
-  const rows = sql.exec<Row>(`SELECT * FROM instances ${w.sql} ORDER BY updated_ms DESC, key DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
-  const page = rows.slice(0, f.limit);
+  return keysetPage(sql, "instances", "key", w, f.limit, (r) => ({
+    key: String(r.key),
+    source: String(r.source),
+    state: String(r.state),
+    test: Number(r.test) === 1,
+    version: Number(r.version),
+    createdAt: new Date(Number(r.created_ms)).toISOString(),
+    updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+  }));
+}
+
+/** One page, newest first, with the position after its last row when more rows follow. */
+function keysetPage<T>(
+  sql: SqlStorage,
+  table: "instances" | "deliveries",
+  id: "key" | "delivery_id",
+  w: { sql: string; args: SqlStorageValue[] },
+  limit: number,
+  map: (r: Row) => T,
+): { items: T[]; next: Position | null } {
+  const rows = sql.exec<Row>(`SELECT * FROM ${table} ${w.sql} ORDER BY updated_ms DESC, ${id} DESC LIMIT ?`, ...w.args, limit + 1).toArray();
+  const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
-      key: String(r.key),
-      source: String(r.source),
-      state: String(r.state),
-      test: Number(r.test) === 1,
-      version: Number(r.version),
-      createdAt: new Date(Number(r.created_ms)).toISOString(),
-      updatedAt: new Date(Number(r.updated_ms)).toISOString(),
-    })),
-    next: rows.length > f.limit && last ? { ms: Number(last.updated_ms), id: String(last.key) } : null,
-  };
+  return { items: page.map(map), next: rows.length > limit && last ? { ms: Number(last.updated_ms), id: String(last[id]) } : null };
 }
 
 export interface DeliveryFilter {
@@ -235,23 +244,17 @@ export function findDeliveries(sql: SqlStorage, f: DeliveryFilter): { items: Ind
     f.sinceMs,
     f.after,
   );
-  const rows = sql.exec<Row>(`SELECT * FROM deliveries ${w.sql} ORDER BY updated_ms DESC, delivery_id DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
-  const page = rows.slice(0, f.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
-      deliveryId: String(r.delivery_id),
-      instanceKey: String(r.instance_key),
-      connector: String(r.connector),
-      eventType: String(r.event_type),
-      status: String(r.status),
-      attempts: Number(r.attempts),
-      reason: r.reason === null ? null : String(r.reason),
-      createdAt: new Date(Number(r.created_ms)).toISOString(),
-      updatedAt: new Date(Number(r.updated_ms)).toISOString(),
-    })),
-    next: rows.length > f.limit && last ? { ms: Number(last.updated_ms), id: String(last.delivery_id) } : null,
-  };
+  return keysetPage(sql, "deliveries", "delivery_id", w, f.limit, (r) => ({
+    deliveryId: String(r.delivery_id),
+    instanceKey: String(r.instance_key),
+    connector: String(r.connector),
+    eventType: String(r.event_type),
+    status: String(r.status),
+    attempts: Number(r.attempts),
+    reason: r.reason === null ? null : String(r.reason),
+    createdAt: new Date(Number(r.created_ms)).toISOString(),
+    updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+  }));
 }
 
 export interface Figures {
