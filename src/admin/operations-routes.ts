@@ -8,7 +8,6 @@ import type { Bindings } from "../bindings";
 import { CONNECTORS, enabledConnectors, opsEnabled, type ConnectorName } from "../config";
 import { connectorGate, forgetAdmissions } from "../gate/admission";
 import type { ConnectorGateView } from "../gate/connector-gate";
-import type { InstanceDetails } from "../instance/instance-object";
 import type { OpsSummary } from "../ops/outbox-store";
 import { opsOutbox } from "../ops/relay";
 import type { ConnectorFigures } from "../projection/index-store";
@@ -64,15 +63,15 @@ function present(view: ConnectorGateView, env: Bindings, figures: ConnectorFigur
 const latest = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : a > b ? a : b);
 
 async function recentFigures(env: Bindings): Promise<Map<string, ConnectorFigures>> {
-  const rows = (await operationsIndex(env).connectors(Date.now() - RECENT_MS)) as ConnectorFigures[];
+  const rows = await operationsIndex(env).connectors(Date.now() - RECENT_MS);
   return new Map(rows.map((r) => [r.connector, r]));
 }
 
 export async function listConnectors({ env }: AdminRequest): Promise<Response> {
   const [views, figures, ops] = await Promise.all([
-    Promise.all(CONNECTORS.map(async (c) => (await connectorGate(env, c).view(c)) as ConnectorGateView)),
+    Promise.all(CONNECTORS.map(async (c) => await connectorGate(env, c).view(c))),
     recentFigures(env),
-    opsEnabled(env) ? ((await opsOutbox(env).summary()) as OpsSummary) : null,
+    opsEnabled(env) ? await opsOutbox(env).summary() : null,
   ]);
   const none: OpsSummary = { pending: 0, waiting: 0, delivered: 0, dead: 0, lastSuccessAt: null, lastFailure: null };
   const o = ops ?? none;
@@ -85,7 +84,7 @@ export async function listConnectors({ env }: AdminRequest): Promise<Response> {
 export async function pauseConnector(req: AdminRequest): Promise<Response> {
   const name = connectorName(req);
   const { reason } = validate(PauseRequest, readJson(req.body, {}), "body");
-  const view = (await connectorGate(req.env, name).pause(name, reason ?? null)) as ConnectorGateView;
+  const view = await connectorGate(req.env, name).pause(name, reason ?? null);
   // This isolate stops at once; others within the gate's cache time (seconds).
   forgetAdmissions(name);
   return send(ConnectorResponse, { connector: present(view, req.env, (await recentFigures(req.env)).get(name)) });
@@ -94,7 +93,7 @@ export async function pauseConnector(req: AdminRequest): Promise<Response> {
 export async function resumeConnector(req: AdminRequest): Promise<Response> {
   const name = connectorName(req);
   validate(PauseRequest, readJson(req.body, {}), "body");
-  const view = (await connectorGate(req.env, name).resume(name)) as ConnectorGateView;
+  const view = await connectorGate(req.env, name).resume(name);
   return send(ConnectorResponse, { connector: present(view, req.env, (await recentFigures(req.env)).get(name)) });
 }
 
@@ -107,13 +106,13 @@ function position(cursor: string | undefined): Position | null {
 
 export async function searchInstances({ url, env }: AdminRequest): Promise<Response> {
   const q = validate(InstanceSearchQuery, queryOf(url), "query");
-  const page = (await operationsIndex(env).instances({
+  const page = await operationsIndex(env).instances({
     state: q.state,
     source: q.source,
     updatedSinceMs: q.updatedSince ? Date.parse(q.updatedSince) : undefined,
     after: position(q.cursor),
     limit: q.limit,
-  })) as { items: unknown[]; next: Position | null };
+  });
   return send(InstanceSearchPage, { items: page.items as never, cursor: page.next ? encodeCursor(page.next) : null });
 }
 
@@ -134,7 +133,7 @@ export async function getStats({ url, env }: AdminRequest): Promise<Response> {
   const { window } = validate(StatsQuery, queryOf(url), "query");
   const until = Date.now();
   const since = until - parseWindow(window)!;
-  const figures = (await operationsIndex(env).figures(since)) as { inbound: unknown[]; deliveries: unknown[] };
+  const figures = await operationsIndex(env).figures(since);
   return send(StatsResponse, {
     window,
     since: new Date(since).toISOString(),
@@ -153,7 +152,7 @@ export async function rebuildIndex({ body, env }: AdminRequest): Promise<Respons
     await Promise.all(
       unique.slice(i, i + REBUILD_CONCURRENCY).map(async (key) => {
         try {
-          const details = (await instanceObject(env, key).details(REBUILD_EVENTS)) as InstanceDetails | null;
+          const details = await instanceObject(env, key).details(REBUILD_EVENTS);
           if (!details) return void out.missing.push(key);
           const types = new Map(details.events.map((e) => [e.seq, e.type]));
           // No `countAs`: the figures count attempts when they happen, a rebuild does not count them again.

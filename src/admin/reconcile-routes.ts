@@ -17,7 +17,7 @@ export async function listDrift({ url, env }: AdminRequest): Promise<Response> {
     after = decodeCursor(q.cursor);
     if (!after) throw new AdminError(400, "invalid_request", "query.cursor: not a cursor from a previous page");
   }
-  const page = (await operationsIndex(env).drifts({ connector: q.connector, after, limit: q.limit })) as { items: unknown[]; next: Position | null };
+  const page = await operationsIndex(env).drifts({ connector: q.connector, after, limit: q.limit });
   return send(DriftPage, { items: page.items as never, cursor: page.next ? encodeCursor(page.next) : null });
 }
 

@@ -39,7 +39,7 @@ export type ReplayOutcome =
 type Failed = { kind: "failed" };
 
 export async function instanceDetails(env: Bindings, key: string, limit: number): Promise<InstanceDetails | null> {
-  return (await instanceObject(env, key).details(limit)) as InstanceDetails | null;
+  return await instanceObject(env, key).details(limit);
 }
 
 /**
@@ -66,7 +66,7 @@ async function settleIndex(env: Bindings, instanceKey: string, deliveryId: strin
 
 /** Asks the owning object to re-queue one delivery. */
 async function replayAt(env: Bindings, instanceKey: string, deliveryId: string, indexed: boolean, opts: ReplayOptions): Promise<ReplayOutcome> {
-  const result = (await instanceObject(env, instanceKey).replay(deliveryId, opts)) as ReplayResult;
+  const result = await instanceObject(env, instanceKey).replay(deliveryId, opts);
   return settleIndex(env, instanceKey, deliveryId, result, indexed);
 }
 
@@ -81,7 +81,7 @@ async function replayManyAt(
   indexed: boolean,
   opts: ReplayOptions,
 ): Promise<Map<string, ReplayOutcome>> {
-  const results = (await instanceObject(env, instanceKey).replayMany(deliveryIds, opts)) as Array<ReplayResult & { deliveryId: string }>;
+  const results = await instanceObject(env, instanceKey).replayMany(deliveryIds, opts);
   const outcomes = new Map<string, ReplayOutcome>();
   for (const r of results) outcomes.set(r.deliveryId, await settleIndex(env, instanceKey, r.deliveryId, r, indexed));
   return outcomes;

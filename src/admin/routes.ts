@@ -8,7 +8,6 @@ import type { Bindings } from "../bindings";
 import { forwardPersonalData } from "../config";
 import type { BodyResult } from "../http/body";
 import { listDeadLetters } from "../delivery/dead-letters";
-import type { InstanceRecord } from "../lifecycle/types";
 import { AdminError, queryOf, readJson, send, sendDocument, validate } from "./io";
 import { adminOpenApiDocument } from "./openapi";
 import { presentDelivery, presentDetails, presentInstance } from "./present";
@@ -60,7 +59,7 @@ export async function putInstanceRefs({ params, env, body: raw }: AdminRequest):
   const body = validate(RefsUpdateRequest, readJson(raw), "body");
   const personal = forwardPersonalData(env);
   const stub = instanceObject(env, key);
-  const updated = (await stub.mergeRefs(body.refs, body.appInfo)) as InstanceRecord | null;
+  const updated = await stub.mergeRefs(body.refs, body.appInfo);
   if (!updated) throw noInstance(key);
   return send(InstanceResponse, { instance: presentInstance(updated, personal), personalData: personal ? "included" : "withheld" });
 }

@@ -11,7 +11,7 @@
  * attempt (`gate/admission.ts`). Each batch ends with one projection to the operations index.
  */
 import type { Bindings } from "../bindings";
-import type { AttemptReport, DeliveryOutlook } from "../instance/instance-object";
+import type { AttemptReport } from "../instance/instance-object";
 import { REASON_REFS_WAIT, runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
@@ -50,7 +50,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     // Queues deliver at least once, and the outbox re-sends what it heard nothing about: a copy of
     // a delivery that is no longer in flight must not reach the partner, where an old effect could
     // land after a newer one.
-    const outlook = (await instance.deliveryOutlook(delivery.deliveryId)) as DeliveryOutlook | null;
+    const outlook = await instance.deliveryOutlook(delivery.deliveryId);
     if (!outlook?.claimed) {
       // Settled, parked, or another copy is being attempted (its report, or the outbox's lease if
       // that consumer dies, takes it from there): this copy is redundant.
@@ -110,12 +110,12 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
         ? { retry: false as const, reason: verdict.reason }
         : nextRetryDelay({ attempt: attemptNo, outcome: verdict, random: Math.random, scale });
     if (decision.retry) {
-      const record = (await instance.recordAttempt({
+      const record = await instance.recordAttempt({
         deliveryId: delivery.deliveryId,
         result: "retrying",
         attempt: { ...attempt, nextRetryS: decision.delayS },
         reason: bounded(verdict.reason),
-      })) as DeliveryRecord | null;
+      });
       journal.attempted(delivery, record, "retrying", gate);
       // Settled meanwhile by another copy or by the object itself: this copy is done.
       if (record && record.status !== "pending") {
@@ -130,7 +130,7 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     const reason = bounded(verdict.kind === "permanent" ? verdict.reason : `${decision.reason}; last error: ${verdict.reason}`);
     const dead: DeadLetterMessage = { ...delivery, reason, attempts: attemptNo, deadAt: new Date().toISOString() };
     await env.DEAD_LETTERS.send(dead);
-    const record = (await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "dead", attempt, reason })) as DeliveryRecord | null;
+    const record = await instance.recordAttempt({ deliveryId: delivery.deliveryId, result: "dead", attempt, reason });
     journal.attempted(delivery, record, "dead", gate);
     message.ack();
     log(delivery, "dead-lettered", attemptNo, durationMs, reason);

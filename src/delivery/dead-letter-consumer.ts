@@ -7,7 +7,6 @@
  * more (an operational event is never about another).
  */
 import type { Bindings } from "../bindings";
-import type { DeliveryRecord } from "../instance/records";
 import { indexDeadLetter } from "./dead-letters";
 import type { DeadLetterMessage } from "./message";
 import { isOpsMessage } from "../ops/message";
@@ -28,7 +27,7 @@ export async function consumeDeadLetters(batch: MessageBatch<DeadLetterMessage>,
         }
         const reason = dead.reason ?? "queue delivery retries exhausted";
         const instance = instanceObject(env, dead.instanceKey);
-        const delivery = (await instance.markDead(dead.deliveryId, reason)) as DeliveryRecord | null;
+        const delivery = await instance.markDead(dead.deliveryId, reason);
         if (delivery && delivery.status !== "dead") {
           // Delivered after all (a late duplicate died): nothing to list.
           message.ack();

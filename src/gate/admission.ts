@@ -17,10 +17,11 @@ import type { Admission, GateOutcome } from "./connector-gate";
 import { connectorRateLimits } from "../config";
 import { fullBucket, takeToken, throttled, type Bucket } from "./rate-limit";
 import { instanceObject } from "../instance/stub";
+import { rpcClient } from "../rpc";
 
 const admitted = new Map<ConnectorName, { until: number; tracking: boolean }>();
 
-export const connectorGate = (env: Bindings, connector: ConnectorName) => env.CONNECTOR_GATES.get(env.CONNECTOR_GATES.idFromName(connector));
+export const connectorGate = (env: Bindings, connector: ConnectorName) => rpcClient(env.CONNECTOR_GATES, connector);
 
 /** Drops cached "not paused" answers (after a pause in this isolate; between tests). */
 export function forgetAdmissions(connector?: ConnectorName): void {
@@ -33,7 +34,7 @@ export async function admission(env: Bindings, delivery: DeliveryMessage): Promi
   if (cached && cached.until > Date.now()) return { admit: true, probe: false, tracking: cached.tracking, cacheMs: 0 };
   let answer: Admission;
   try {
-    answer = (await connectorGate(env, delivery.connector).admit(delivery.connector, delivery.deliveryId)) as Admission;
+    answer = await connectorGate(env, delivery.connector).admit(delivery.connector, delivery.deliveryId);
   } catch (err) {
     console.error({
       msg: "connector gate unreachable; delivering anyway",
@@ -56,7 +57,7 @@ export async function pausedAfterFailure(env: Bindings, delivery: DeliveryMessag
   const answered = verdict.kind === "permanent" && verdict.status !== undefined;
   const outcome: GateOutcome = { deliveryId: delivery.deliveryId, ok: false, counts: isPartnerFailure(verdict), answered, reason: verdict.reason };
   try {
-    const { paused } = (await connectorGate(env, delivery.connector).report(delivery.connector, [outcome])) as { paused: boolean };
+    const { paused } = await connectorGate(env, delivery.connector).report(delivery.connector, [outcome]);
     if (paused) admitted.delete(delivery.connector);
     else {
       const cached = admitted.get(delivery.connector);

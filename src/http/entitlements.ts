@@ -12,7 +12,6 @@ import type { Bindings } from "../bindings";
 import { ConfigError, entitlementsToken } from "../config";
 import { presentedToken } from "../admin/auth";
 import { timingSafeEqual } from "../crypto/timing-safe";
-import type { Entitlement } from "../instance/instance-object";
 import { jsonError } from "./json-error";
 import { instanceObject } from "../instance/stub";
 
@@ -46,7 +45,7 @@ export async function handleEntitlement(request: Request, env: Bindings, ctx: Ex
   const hit = await cache?.match(cacheKey).catch(() => undefined);
   if (hit) return withClientCache(new Response(hit.body, hit));
 
-  const entitlement = (await instanceObject(env, key).entitlement()) as Entitlement | null;
+  const entitlement = await instanceObject(env, key).entitlement();
   if (!entitlement) return notFound();
   // The edge copy must be storable (the Cache API refuses `private`); the client's copy is private.
   if (cache)

@@ -56,6 +56,7 @@ import { driftDetected, driftRepaired } from "../ops/events";
 import type { MorExpectation, Verdict } from "../reconcile/compare";
 import { clearDrift, lastMorEvent, readDrift, readDrifts, writeDrift, type DriftRecord } from "./drift";
 import { project } from "../projection/project";
+import { connectorGate } from "../gate/admission";
 import { deliveryProjection, instanceProjection, searchStatus, type DeliveryProjection, type DriftProjection } from "../projection/types";
 import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./ops-hooks";
 import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
@@ -656,8 +657,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     });
     if (!parked) return { parked: false };
     const connector = delivery.connector as ConnectorName;
-    const gate = this.env.CONNECTOR_GATES.get(this.env.CONNECTOR_GATES.idFromName(connector));
-    const { paused } = (await gate.registerParked(connector, instance.key)) as { paused: boolean };
+    const { paused } = await connectorGate(this.env, connector).registerParked(connector, instance.key);
     if (!paused) await this.wakeParked(connector);
     return { parked: paused };
   }

@@ -1,10 +1,9 @@
 /**
  * @module instance/stub
  * The one way to reach an instance's Durable Object: by its key (`koogallery:…`,
- * `activeplatform:…`, `activeplatform-user:…`). Call sites never repeat `idFromName` + `get`.
+ * `activeplatform:…`, `activeplatform-user:…`). Call sites never repeat `getByName`, and read typed results (see `rpc.ts`).
  */
 import type { Bindings } from "../bindings";
+import { rpcClient } from "../rpc";
 
-export function instanceObject(env: Bindings, key: string) {
-  return env.INSTANCES.get(env.INSTANCES.idFromName(key));
-}
+export const instanceObject = (env: Bindings, key: string) => rpcClient(env.INSTANCES, key);

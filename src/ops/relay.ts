@@ -11,6 +11,7 @@
 import type { Bindings } from "../bindings";
 import { opsEnabled } from "../config";
 import type { OpsEvent } from "./events";
+import { rpcClient } from "../rpc";
 
 /** How soon an object tries again to relay what it could not. */
 export const RELAY_RETRY_MS = 30_000;
@@ -30,7 +31,7 @@ export function hasRelayTable(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ops_relay'").toArray().length > 0;
 }
 
-export const opsOutbox = (env: Bindings) => env.OPS_OUTBOX.get(env.OPS_OUTBOX.idFromName("ops"));
+export const opsOutbox = (env: Bindings) => rpcClient(env.OPS_OUTBOX, "ops");
 
 /**
  * Hands staged events to the ops outbox, oldest first. True when nothing is left staged; false

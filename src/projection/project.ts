@@ -7,8 +7,9 @@
  */
 import type { Bindings } from "../bindings";
 import type { ProjectionBatch } from "./types";
+import { rpcClient } from "../rpc";
 
-export const operationsIndex = (env: Bindings) => env.OPERATIONS_INDEX.get(env.OPERATIONS_INDEX.idFromName("index"));
+export const operationsIndex = (env: Bindings) => rpcClient(env.OPERATIONS_INDEX, "index");
 
 export async function project(env: Bindings, batch: ProjectionBatch): Promise<void> {
   if (!batch.instances?.length && !batch.deliveries?.length && !batch.drifts?.length) return;

@@ -9,7 +9,6 @@ import type { Bindings } from "../bindings";
 import { enabledConnectors, morConfig, reconcileRepair } from "../config";
 import { attemptFetch, isRedirect } from "../connectors/http";
 import { parseSubscriptions, subscriptionsGetRequest, type MorSubscription } from "../connectors/mor/subscriptions";
-import type { ReconcileCheck, ReconcileRecord } from "../instance/instance-object";
 import { operationsIndex } from "../projection/project";
 import { compareMor } from "./compare";
 import { instanceObject } from "../instance/stub";
@@ -42,7 +41,7 @@ export async function runSweep(env: Bindings, limit = RECONCILE_BATCH): Promise<
   const config = morConfig(env);
   const repair = reconcileRepair(env);
   const index = operationsIndex(env);
-  const slice = (await index.reconcileSlice("mor", limit)) as { keys: string[]; done: boolean };
+  const slice = await index.reconcileSlice("mor", limit);
   if (slice.keys.length === 0) {
     await index.advanceReconcile("mor", null, true);
     return summary;
@@ -75,14 +74,14 @@ async function checkOne(
 ): Promise<void> {
   try {
     const stub = instanceObject(env, key);
-    const check = (await stub.morExpectation()) as ReconcileCheck;
+    const check = await stub.morExpectation();
     if ("skip" in check) {
       summary.skipped++;
       return;
     }
     summary.checked++;
     const verdict = compareMor(check.check, byId.get(check.check.subscriptionId), deleteAction);
-    const recorded = (await stub.recordReconcile("mor", verdict, repair)) as ReconcileRecord;
+    const recorded = await stub.recordReconcile("mor", verdict, repair);
     if (recorded === "agree") summary.inAgreement++;
     else if (recorded === "resolved") {
       summary.inAgreement++;

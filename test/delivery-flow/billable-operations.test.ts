@@ -8,7 +8,6 @@ import { env } from "cloudflare:workers";
 import type { InstanceObject } from "../../src/instance/instance-object";
 import type { IndexObject } from "../../src/projection/index-object";
 import { inboundFlushed } from "../../src/projection/inbound";
-import { operationsIndex } from "../../src/projection/project";
 import { details } from "../support/instances";
 import { expectSigned, newInstanceV1, send, v1, v1Url, v2 } from "../support/koogallery";
 import { stubFor } from "../support/outbox";
@@ -28,7 +27,7 @@ async function rowChanges(key: string): Promise<number> {
 
 /** The same counter in the operations index (a projection, written after the instance commits). */
 async function indexRowChanges(): Promise<number> {
-  return runInDurableObject(operationsIndex(env), (_i: IndexObject, state) =>
+  return runInDurableObject(env.OPERATIONS_INDEX.getByName("index"), (_i: IndexObject, state) =>
     Number(state.storage.sql.exec<{ n: number }>("SELECT total_changes() AS n").one().n),
   );
 }
@@ -37,7 +36,7 @@ async function indexRowChanges(): Promise<number> {
 async function indexCaughtUp(key: string): Promise<void> {
   const truth = (await details(key))!.deliveries;
   await eventually(async () => {
-    const indexed = await runInDurableObject(operationsIndex(env), (_i: IndexObject, state) =>
+    const indexed = await runInDurableObject(env.OPERATIONS_INDEX.getByName("index"), (_i: IndexObject, state) =>
       state.storage.sql.exec<{ delivery_id: string; status: string }>("SELECT delivery_id, status FROM deliveries WHERE instance_key = ?", key).toArray(),
     );
     return truth.every((d) => indexed.some((r) => r.delivery_id === d.deliveryId && r.status === d.status));

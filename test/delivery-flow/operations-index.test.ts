@@ -202,7 +202,7 @@ describe("index rebuild", () => {
   it("re-projects an instance and its deliveries that the index lost, from the instance object", async () => {
     const { key } = await provisioned();
     await eventually(async () => (await all<Inst>("/instances?state=active", 200)).some((i) => i.key === key));
-    await runInDurableObject(operationsIndex(env), (_o: IndexObject, state) => {
+    await runInDurableObject(env.OPERATIONS_INDEX.getByName("index"), (_o: IndexObject, state) => {
       state.storage.sql.exec("DELETE FROM instances WHERE key = ?", key);
       state.storage.sql.exec("DELETE FROM deliveries WHERE instance_key = ?", key);
     });

@@ -53,7 +53,7 @@ async function consume(message: DeliveryMessage, attempts: number): Promise<Dead
 
 const opsOf = (type: string) => partners.opsEvents().filter((e) => e.type === type);
 const opsRows = async () =>
-  runInDurableObject(opsOutbox(env), (_o: OpsObject, state) =>
+  runInDurableObject(env.OPS_OUTBOX.getByName("ops"), (_o: OpsObject, state) =>
     state.storage.sql
       .exec<{ delivery_id: string; type: string; status: string; payload: string }>("SELECT delivery_id, type, status, payload FROM ops_deliveries")
       .toArray(),

@@ -14,6 +14,7 @@ import { fromHttpError, fromRedirect } from "../outcome-from-http";
 import { notifyPackageExpireRequest, type KooDriveAuth } from "./requests";
 import { classifyKooDriveResponse } from "./response";
 import type { SessionAnswer, SessionNeed } from "./session-object";
+import { rpcClient } from "../../rpc";
 
 const TOKEN_ESCALATION: readonly SessionNeed[] = ["valid", "refreshed", "fresh-login"];
 
@@ -21,12 +22,12 @@ export async function deliverToKooDrive(message: DeliveryMessage, env: Bindings)
   const config = kooDriveConfig(env);
   if (config.auth.mode === "app") return notifyOnce(message, config, { mode: "app", appId: config.auth.appId, appSecret: config.auth.appSecret });
 
-  const session = env.KOODRIVE_SESSION.get(env.KOODRIVE_SESSION.idFromName("default"));
+  const session = rpcClient(env.KOODRIVE_SESSION, "default");
   let outcome: AttemptOutcome = { kind: "transient", excerpt: "", reason: "no attempt made" };
   for (const need of TOKEN_ESCALATION) {
     let answer: SessionAnswer;
     try {
-      answer = (await session.accessToken(need)) as SessionAnswer;
+      answer = await session.accessToken(need);
     } catch (err) {
       return { kind: "transient", excerpt: "", reason: `KooDrive session unavailable: ${err instanceof Error ? err.message : String(err)}` };
     }

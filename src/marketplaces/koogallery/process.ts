@@ -32,7 +32,7 @@ export async function processCall(call: KooGalleryCall, env: Bindings, config: K
   if (call.nonce) cmd.nonce = call.nonce;
   cmd.marketTime = call.marketTime;
 
-  const result = (await instanceObject(env, cmd.instanceKey).apply(cmd)) as ApplyResult;
+  const result = await instanceObject(env, cmd.instanceKey).apply(cmd);
   const body = await render(result, cmd, call, config);
   if (cacheable && result.outcome === "duplicate") ctx.waitUntil(rememberAnswer(env.CACHE, cmd.eventKey, body, cmd.action === "provision"));
   return body;
