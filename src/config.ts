@@ -204,7 +204,7 @@ export function entitlementsToken(env: Bindings): string {
 }
 
 /** Requests per second per connector when `CONNECTOR_RATE_LIMITS` does not name it. */
-export const DEFAULT_RATE_LIMITS: Readonly<Record<ConnectorName, number>> = { vendor: 50, koodrive: 5, mor: 5 };
+const DEFAULT_RATE_LIMITS: Readonly<Record<ConnectorName, number>> = { vendor: 50, koodrive: 5, mor: 5 };
 
 /**
  * `CONNECTOR_RATE_LIMITS`, e.g. `mor=5,koodrive=5,vendor=50`: requests per second each consumer

@@ -10,7 +10,7 @@ import { z } from "zod";
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
 /** True for localhost, `*.localhost`, 127.0.0.0/8 and ::1. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
   if (LOOPBACK_HOSTS.has(host) || host.endsWith(".localhost")) return true;
   const octets = host.split(".");

@@ -77,7 +77,7 @@ async function runChunk(pool, requests, concurrency, classify, latencies, offset
 }
 
 /** Nearest-rank percentile of an ascending array. @param {Float64Array} sorted @param {number} p */
-export function percentile(sorted, p) {
+function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
   return /** @type {number} */ (sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]);

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { signV1Query, signV2, v1TimeStamp } from "../../tools/lib/koogallery-signer.mjs";
 
 /** The spec's fake seller key (docs/koogallery.md §2.5). Never a real secret. */
-export const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
+const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 
 /**
  * @typedef {{ kind: "v2" | "v1" | "v1-new", instance: string, seq: number }} Call
@@ -20,9 +20,9 @@ export const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 const pad = (n, width) => String(n).padStart(width, "0");
 
 /** @param {number} i @returns {string} */
-export const warmInstance = (i) => `bench-warm-${pad(i, 4)}`;
+const warmInstance = (i) => `bench-warm-${pad(i, 4)}`;
 /** @param {number} i @returns {string} */
-export const coldInstance = (i) => `bench-cold-${pad(i, 6)}`;
+const coldInstance = (i) => `bench-cold-${pad(i, 6)}`;
 
 /**
  * Repeated events over a small set of instances: even positions V2 updateInstanceStatus,

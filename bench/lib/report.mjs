@@ -9,7 +9,7 @@
  */
 
 /** Issue targets. `min`: ratio must be at least; `max`: at most. */
-export const TARGETS = {
+const TARGETS = {
   warm: { vsDo: { min: 0.7 }, vsBare: { min: 0.5 }, p99VsBare: { max: 3 } },
   cold: { vsDo: { min: 0.7 }, vsBare: undefined, p99VsBare: undefined },
 };

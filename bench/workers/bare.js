@@ -7,6 +7,7 @@
 const BODY = '{"resultCode":"000000","resultMsg":"success."}';
 
 export default {
+  /** @param {Request} request */
   async fetch(request) {
     await request.text();
     return new Response(BODY, { headers: { "content-type": "application/json" } });

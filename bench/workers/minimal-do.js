@@ -7,9 +7,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 
+/** @typedef {{ OBJ: DurableObjectNamespace<EventLog> }} Env */
+
 const JSON_HEADERS = { "content-type": "application/json" };
 
+/** @extends {DurableObject<Env>} */
 export class EventLog extends DurableObject {
+  /** @param {DurableObjectState} ctx @param {Env} env */
   constructor(ctx, env) {
     super(ctx, env);
     // Schema before the first call, as a real design would do it.
@@ -44,6 +48,7 @@ async function callOf(request) {
 }
 
 export default {
+  /** @param {Request} request @param {Env} env */
   async fetch(request, env) {
     const { id, activity } = await callOf(request);
     if (!id) return new Response('{"resultCode":"000002"}', { status: 400, headers: JSON_HEADERS });

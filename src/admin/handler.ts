@@ -40,7 +40,7 @@ interface Route {
 const path = (template: string): RegExp => new RegExp(`^${template.replace(/\{(\w+)\}/g, "(?<$1>[^/]+)")}/?$`);
 
 /** The same templates as the OpenAPI document; test/admin/openapi.test.ts sends a request to each documented operation. */
-export const ADMIN_ROUTES: readonly Route[] = [
+const ADMIN_ROUTES: readonly Route[] = [
   { pattern: path("/admin/openapi.json"), methods: { GET: getOpenApi } },
   { pattern: path("/admin/instances"), methods: { GET: searchInstances } },
   { pattern: path("/admin/instances/{key}"), methods: { GET: getInstance } },

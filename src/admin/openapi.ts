@@ -39,7 +39,7 @@ import {
   StatsQuery,
   StatsResponse,
 } from "./operations-schemas";
-import { DriftPage, DriftQuery, ReconcileRequest, ReconcileSummary } from "./reconcile-schemas";
+import { DriftPage, DriftQuery, EntitlementResponse, ReconcileRequest, ReconcileSummary } from "./reconcile-schemas";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 const error = (description: string) => ({ description, content: json(ErrorBody) });
@@ -68,7 +68,7 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
         version: VERSION,
         description:
           "Operator endpoints of the lifecycle gateway: instance state and history, partner refs, dead letters and replay, " +
-          "connectors (pause, resume, circuit breaker), search and figures. " +
+          "connectors (pause, resume, circuit breaker), search and figures, drift and reconciliation; and the vendor app's entitlements route. " +
           "Buyer personal data from marketplace payloads is shown only when FORWARD_PERSONAL_DATA=true; secrets never.",
       },
       servers: [{ url: "/", description: "The gateway itself" }],
@@ -76,12 +76,18 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
       components: {
         securitySchemes: {
           adminToken: { type: "http", scheme: "bearer", description: "The ADMIN_TOKEN secret. Unset, the admin API answers 503." },
+          entitlementsToken: {
+            type: "http",
+            scheme: "bearer",
+            description: "The ENTITLEMENTS_TOKEN secret, for the vendor's app only. Unset, the entitlements route answers 503.",
+          },
         },
       },
       tags: [
         { name: "instances", description: "Per-instance state, history and refs" },
         { name: "deliveries", description: "Dead letters and replay" },
         { name: "operations", description: "Connectors, search, figures (search and figures are a projection that may lag by seconds)" },
+        { name: "entitlements", description: "For the vendor's app: what a customer is entitled to now" },
         { name: "meta", description: "This document" },
       ],
       paths: {
@@ -180,6 +186,26 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             description: "With RECONCILE_REPAIR=true, drift is repaired by re-sending the current state through the outbox.",
             requestBody: { required: false, content: json(ReconcileRequest) },
             responses: { "200": { description: "What the run found", content: json(ReconcileSummary) }, "400": INVALID, ...COMMON },
+          },
+        },
+        "/entitlements/{key}": {
+          get: {
+            operationId: "getEntitlement",
+            tags: ["entitlements"],
+            summary: "One instance's state, expiry, plan and test flag, read from its object; no personal data, no refs",
+            description:
+              "For the vendor's app at login. Answers carry `Cache-Control: private, max-age=5` and the edge keeps a copy as long, " +
+              "so a change can take up to five seconds to show. Not an admin route: it takes its own token.",
+            security: [{ entitlementsToken: [] }],
+            requestParams: { path: InstancePath },
+            responses: {
+              "200": { description: "The entitlement", content: json(EntitlementResponse) },
+              "400": error("The key is not valid percent-encoding"),
+              "401": error("Missing or wrong bearer token. The body never says which."),
+              "404": error("No such instance"),
+              "503": error("The route is disabled because ENTITLEMENTS_TOKEN is not set; the message names the setting."),
+              "500": error("Unexpected failure; no detail is given."),
+            },
           },
         },
         "/admin/instances/{key}": {

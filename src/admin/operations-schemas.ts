@@ -27,7 +27,7 @@ export const PauseRequest = z
 
 const LastFailure = z.object({ at: isoDateTime, reason: z.string() }).nullable();
 
-export const ConnectorView = z
+const ConnectorView = z
   .object({
     name: ConnectorName,
     enabled: z.boolean().meta({ description: "Its base URL is configured." }),
@@ -57,7 +57,7 @@ export const ConnectorView = z
   })
   .meta({ id: "Connector" });
 
-export const OpsView = z
+const OpsView = z
   .object({
     enabled: z.boolean().meta({ description: "OPS_WEBHOOK_URL is set." }),
     pending: z.number().int(),
@@ -82,7 +82,7 @@ export const InstanceSearchQuery = z.object({
   cursor,
 });
 
-export const IndexedInstance = z
+const IndexedInstance = z
   .object({
     key: InstanceKey,
     source: z.enum(["koogallery", "activeplatform"]),
@@ -112,7 +112,7 @@ export const DeliverySearchQuery = z.object({
   cursor,
 });
 
-export const IndexedDelivery = z
+const IndexedDelivery = z
   .object({
     deliveryId: DeliveryId,
     instanceKey: InstanceKey,
@@ -159,7 +159,7 @@ export const StatsResponse = z
 
 // ---- index rebuild --------------------------------------------------------------------------
 
-export const MAX_REBUILD_KEYS = 100;
+const MAX_REBUILD_KEYS = 100;
 
 export const RebuildRequest = z
   .strictObject({ keys: z.array(InstanceKey).min(1).max(MAX_REBUILD_KEYS) })

@@ -18,8 +18,6 @@ import type { InstanceRecord, JsonObject } from "../lifecycle/types";
 import { isSecretField } from "../lifecycle/secrets";
 import { MASKED } from "./schemas";
 
-export { isSecretField };
-
 /**
  * One walk over a stored object: credential-named fields are masked (the key stays, so an
  * operator sees that one is set), personal fields are dropped unless `personal`. Stored data
@@ -66,7 +64,7 @@ export function presentInstance(instance: InstanceRecord, personal: boolean) {
   };
 }
 
-export function presentEvent(event: EventRecord, personal: boolean) {
+function presentEvent(event: EventRecord, personal: boolean) {
   return { ...event, answer: visibleObject(event.answer, personal) };
 }
 

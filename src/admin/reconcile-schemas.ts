@@ -16,7 +16,7 @@ export const DriftQuery = z.object({
   cursor: z.string().min(1).max(512).optional().meta({ description: "`cursor` from the previous page (opaque)." }),
 });
 
-export const DriftItem = z
+const DriftItem = z
   .object({
     instanceKey: InstanceKey,
     connector: ConnectorName,

@@ -20,7 +20,7 @@ import type { BulkReplayResponseT } from "./schemas";
 import { instanceObject } from "../instance/stub";
 
 /** Index pages one window replay reads at most, so one call stays bounded; `cursor` continues. */
-export const MAX_SCAN_PAGES = 10;
+const MAX_SCAN_PAGES = 10;
 const SCAN_PAGE_SIZE = 100;
 /** Events asked of an instance for a bulk replay; the object returns up to three times as many deliveries. */
 const BULK_DETAILS_EVENTS = 500;

@@ -12,8 +12,8 @@ import { z } from "zod";
 import { INSTANCE_KEY_KINDS } from "../instance/keys";
 
 /** How many deliveries one bulk replay call re-queues at most, so a call stays within subrequest limits. */
-export const MAX_BULK_REPLAY = 100;
-export const DEFAULT_BULK_REPLAY = 25;
+const MAX_BULK_REPLAY = 100;
+const DEFAULT_BULK_REPLAY = 25;
 
 /** Shown instead of a stored password: enough to see that one is set, nothing more. */
 export const MASKED = "********";
@@ -55,7 +55,7 @@ export const ConnectorName = z.enum(["vendor", "koodrive", "mor"]).meta({ id: "C
 
 // ---- instance view --------------------------------------------------------------------------
 
-export const InstanceView = z
+const InstanceView = z
   .object({
     key: InstanceKey,
     source: z.enum(["koogallery", "activeplatform"]),
@@ -81,7 +81,7 @@ export const InstanceView = z
   })
   .meta({ id: "Instance" });
 
-export const EventView = z
+const EventView = z
   .object({
     seq: z.number().int(),
     eventId: z.string(),
@@ -95,7 +95,7 @@ export const EventView = z
   })
   .meta({ id: "Event" });
 
-export const AttemptView = z
+const AttemptView = z
   .object({
     n: z.number().int().min(1),
     at: isoDateTime,
@@ -113,7 +113,7 @@ export const AttemptView = z
   })
   .meta({ id: "Attempt" });
 
-export const DeliveryView = z
+const DeliveryView = z
   .object({
     deliveryId: DeliveryId,
     eventSeq: z.number().int(),
@@ -132,7 +132,7 @@ export const DeliveryView = z
   })
   .meta({ id: "Delivery" });
 
-export const PersonalData = z
+const PersonalData = z
   .enum(["included", "withheld"])
   .meta({ id: "PersonalData", description: "Whether buyer personal data is shown (FORWARD_PERSONAL_DATA)." });
 
@@ -190,7 +190,7 @@ export const DeadLetterQuery = z.object({
   cursor: z.string().min(1).max(1024).optional().meta({ description: "`cursor` from the previous page." }),
 });
 
-export const DeadLetter = z
+const DeadLetter = z
   .object({
     deliveryId: DeliveryId,
     instanceKey: InstanceKey,

@@ -12,7 +12,7 @@
  */
 
 /** The Queues limit for one message, for reasons shown to operators. */
-export const QUEUE_MESSAGE_LIMIT_BYTES = 128_000;
+const QUEUE_MESSAGE_LIMIT_BYTES = 128_000;
 
 /**
  * What a delivery message may weigh. The rest of the 128 KB is headroom for what the dead-letter

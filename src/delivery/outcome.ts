@@ -23,7 +23,7 @@ export type AttemptOutcome =
  */
 export const REASON_TIMEOUT = "timeout";
 
-export const DEFAULT_EXCERPT_CHARS = 300;
+const DEFAULT_EXCERPT_CHARS = 300;
 
 /** Single-line, length-capped copy of a partner's answer for the delivery log. */
 export function excerpt(text: string, max = DEFAULT_EXCERPT_CHARS): string {

@@ -49,7 +49,7 @@ import { REASON_REFS_WAIT, REASON_UNEXPECTED } from "../delivery/connectors";
 export const WINDOW_MS = 5 * 60_000;
 export const BUCKET_MS = 30_000;
 export const MIN_ATTEMPTS = 10;
-export const FAILURE_RATE = 0.7;
+const FAILURE_RATE = 0.7;
 export const CONSECUTIVE_FAILURES = 8;
 export const FIRST_PROBE_AFTER_MS = 60_000;
 export const MAX_PROBE_INTERVAL_MS = 15 * 60_000;

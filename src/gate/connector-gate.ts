@@ -39,7 +39,7 @@ import {
 import { instanceObject } from "../instance/stub";
 
 /** Instances woken per alarm run after a resume, and how many at a time. */
-export const DRAIN_BATCH = 50;
+const DRAIN_BATCH = 50;
 const DRAIN_CONCURRENCY = 6;
 /** Parked instances tried per probe, when the first ones turn out to have nothing parked any more. */
 const PROBE_CANDIDATES = 3;

@@ -24,10 +24,10 @@ export interface Bucket {
 }
 
 /** How long a 429 keeps the rate lowered, at least. */
-export const THROTTLE_MS = 10 * 60_000;
+const THROTTLE_MS = 10 * 60_000;
 const MIN_FACTOR = 1 / 16;
 /** Retry-After assumed when a 429 has none. */
-export const DEFAULT_RETRY_AFTER_S = 5;
+const DEFAULT_RETRY_AFTER_S = 5;
 
 export const fullBucket = (ratePerS: number, nowMs: number): Bucket => ({
   tokens: Math.max(1, ratePerS),

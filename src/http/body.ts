@@ -22,7 +22,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * does not go out while the body is arriving, which drops the connection under wrangler dev. A
  * body larger than this is not worth the wait: that connection goes.
  */
-export const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
+const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
 
 export type BodyResult = { ok: true; text: string } | { ok: false; reason: "too_large" | "unreadable" };
 

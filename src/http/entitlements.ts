@@ -15,7 +15,7 @@ import { timingSafeEqual } from "../crypto/timing-safe";
 import { jsonError } from "./json-error";
 import { instanceObject } from "../instance/stub";
 
-export const ENTITLEMENT_MAX_AGE_S = 5;
+const ENTITLEMENT_MAX_AGE_S = 5;
 const CLIENT_CACHE = `private, max-age=${ENTITLEMENT_MAX_AGE_S}`;
 const MAX_KEY_CHARS = 512;
 

@@ -62,8 +62,6 @@ import { markReplayedDead, stageDeadByObject, stageDeliveryOpsEvents } from "./o
 import { overdueParked, parkDelivery, PARKED_RECHECK_MS, parkedFor, unpark, wokenMessage } from "./parking";
 import type { AttemptRecord, DeliveryRecord, EventRecord } from "./records";
 
-export { DELIVERY_LEASE_MS } from "./outbox";
-
 /**
  * `stale`: the call is older than the latest the instance accepted (lifecycle/call-order); it is
  * answered like a success and changes nothing. `not_owner`: the instance belongs to another

@@ -28,7 +28,7 @@ import { deliveryFromRow, type AttemptRecord, type DeliveryRecord, type Delivery
 export const DELIVERY_LEASE_MS = 15 * 60 * 1000;
 
 /** Attempts kept in a delivery's log (the count in `attempts` goes on). */
-export const MAX_ATTEMPT_LOG = 25;
+const MAX_ATTEMPT_LOG = 25;
 
 /**
  * Queue sends without a consumer report before a delivery is dead-lettered where it stands. Twelve
@@ -38,7 +38,7 @@ export const MAX_ATTEMPT_LOG = 25;
 export const MAX_UNREPORTED_SENDS = 12;
 
 /** First retry of a failed queue send: soon, since most send failures are momentary. */
-export const SEND_RETRY_BASE_MS = 5_000;
+const SEND_RETRY_BASE_MS = 5_000;
 
 /** Delay before re-sending after the `sends`-th failed send: 5 s, 10 s, 20 s, … at most a lease. */
 export function sendRetryDelayMs(sends: number): number {
@@ -269,7 +269,7 @@ export interface OutboxEntry {
 }
 
 /** In flight: sent and not settled (`pending`), or held while its partner is paused (`parked`). */
-export const isInFlight = (status: string): boolean => status === "pending" || status === "parked";
+const isInFlight = (status: string): boolean => status === "pending" || status === "parked";
 
 /** In flight or in line (`waiting`): either holds back a later delivery to the same connector. */
 export const isOpen = (status: string): boolean => isInFlight(status) || status === "waiting";

@@ -17,11 +17,11 @@
  */
 import type { JsonObject } from "../lifecycle/types";
 
-export const REF_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-export const MAX_REF_CHARS = 256;
+const REF_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_REF_CHARS = 256;
 export const MAX_REFS = 16;
 
-export const APP_INFO_LIMITS = Object.freeze({ frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 });
+const APP_INFO_LIMITS = Object.freeze({ frontEndUrl: 512, adminUrl: 512, userName: 128, password: 128, memo: 1024 });
 const URL_FIELDS = new Set(["frontEndUrl", "adminUrl"]);
 
 export interface ProvisionReply {

@@ -19,7 +19,7 @@ import type { LifecycleCommand, NonceClaim } from "./types";
  * an isolate whose clock may differ from the object's; the margin covers that difference, so a
  * nonce is never forgotten while some verifier could still accept its timestamp.
  */
-export const NONCE_MARGIN_MS = 5 * 60 * 1000;
+const NONCE_MARGIN_MS = 5 * 60 * 1000;
 
 /** The V2 timestamp window, on the caller's clock: both sides, like the adapter's check. */
 export function withinWindow(nonce: NonceClaim, nowMs: number): boolean {

@@ -42,7 +42,7 @@ const PERSONAL_FIELDS = new Set(
 );
 
 /** What replaces a personal value inside text that cannot be parsed (truncated partner answers). */
-export const WITHHELD = "[withheld]";
+const WITHHELD = "[withheld]";
 
 export function isPersonalField(name: string): boolean {
   return PERSONAL_FIELDS.has(name.toLowerCase());

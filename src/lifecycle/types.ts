@@ -3,8 +3,7 @@
  * The canonical vocabulary every marketplace adapter maps onto, and every connector reads.
  */
 
-export const INSTANCE_STATES = ["active", "suspended", "expired", "released"] as const;
-export type InstanceState = (typeof INSTANCE_STATES)[number];
+export type InstanceState = "active" | "suspended" | "expired" | "released";
 
 /** What a marketplace asks for, in the domain's words. */
 export type LifecycleAction = "provision" | "renew" | "update" | "suspend" | "resume" | "expire" | "release";
@@ -16,14 +15,14 @@ export type UserEventType = "user.created" | "user.updated" | "user.activated" |
 
 export type EventType = InstanceEventType | UserEventType;
 
-export type MarketplaceSource = "koogallery" | "activeplatform";
+type MarketplaceSource = "koogallery" | "activeplatform";
 
 /**
  * How long an event key identifies the same event:
  * - `order`: forever (a renewal order, a provisioning order);
  * - `state`: while the state it produced still holds; a freeze after an unfreeze is a new event.
  */
-export type EventKeyScope = "order" | "state";
+type EventKeyScope = "order" | "state";
 
 export type JsonObject = { [key: string]: unknown };
 

@@ -21,7 +21,7 @@ export async function consumeOpsEvents(batch: MessageBatch<OpsMessage>, env: Bin
   await Promise.all(batch.messages.map((message) => settle(message, env)));
 }
 
-export function classifyOpsResponse(status: number, text: string, retryAfter: string | null, nowMs: number): AttemptOutcome {
+function classifyOpsResponse(status: number, text: string, retryAfter: string | null, nowMs: number): AttemptOutcome {
   const logged = excerpt(text, 200);
   const reason = `operations endpoint answered HTTP ${status}`;
   switch (classifyHttpStatus(status)) {
@@ -38,7 +38,7 @@ export function classifyOpsResponse(status: number, text: string, retryAfter: st
   }
 }
 
-export async function deliverOpsEvent(message: OpsMessage, env: Bindings): Promise<AttemptOutcome> {
+async function deliverOpsEvent(message: OpsMessage, env: Bindings): Promise<AttemptOutcome> {
   let config;
   try {
     config = opsConfig(env);

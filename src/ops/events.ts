@@ -15,16 +15,6 @@
  */
 import { maskSecretPairs } from "../lifecycle/secrets";
 
-export const OPS_EVENT_TYPES = [
-  "delivery.dead_lettered",
-  "delivery.recovered",
-  "connector.paused",
-  "connector.resumed",
-  "instance.drift_detected",
-  "instance.drift_repaired",
-] as const;
-export type OpsEventType = (typeof OPS_EVENT_TYPES)[number];
-
 export type PausedBy = "operator" | "breaker";
 
 export interface DeadLetteredData {

@@ -11,7 +11,7 @@ import type { InboundCount } from "./index-object";
 import { operationsIndex } from "./project";
 import { minuteOf } from "./search";
 
-export const FLUSH_AFTER_MS = 1_000;
+const FLUSH_AFTER_MS = 1_000;
 
 const tally = new Map<string, InboundCount>();
 let flushing: Promise<void> | null = null;

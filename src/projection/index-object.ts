@@ -36,7 +36,7 @@ import { FIGURES_RETENTION_MS, type Position } from "./search";
 import type { ProjectionBatch } from "./types";
 
 /** Delivered and skipped deliveries leave the index after this long without a change (the instance keeps them). */
-export const SETTLED_RETENTION_MS = 90 * 86_400_000;
+const SETTLED_RETENTION_MS = 90 * 86_400_000;
 const PRUNE_EVERY_MS = 86_400_000;
 
 export interface InboundCount {

@@ -35,7 +35,7 @@ export function decodeCursor(cursor: string): Position | null {
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** Figures are kept in minute buckets for this long; a window cannot reach further back. */
 export const FIGURES_RETENTION_MS = 8 * UNIT_MS.d;
-export const MAX_WINDOW_MS = 7 * UNIT_MS.d;
+const MAX_WINDOW_MS = 7 * UNIT_MS.d;
 
 /** `15m`, `1h`, `24h`, `7d` as milliseconds; null when malformed or outside 1 minute .. 7 days. */
 export function parseWindow(text: string): number | null {

@@ -21,7 +21,7 @@ export interface Verdict {
   instanceValue: string;
 }
 
-export function describeSubscription(sub: MorSubscription | undefined): string {
+function describeSubscription(sub: MorSubscription | undefined): string {
   if (!sub) return "absent";
   if (sub.disabled) return "disabled";
   return sub.tillS === null ? "until canceled" : `end ${new Date(sub.tillS * 1000).toISOString()}`;

@@ -14,8 +14,8 @@ import type { InstanceDetails } from "../../src/instance/instance-object";
 import { newInstanceV1 } from "../support/koogallery";
 
 /** vitest.config.mts sets the same ADMIN_TOKEN. */
-export const TOKEN = "test-admin-token";
-export const ADMIN = "https://gateway.test/admin";
+const TOKEN = "test-admin-token";
+const ADMIN = "https://gateway.test/admin";
 
 export interface Call {
   method?: string;

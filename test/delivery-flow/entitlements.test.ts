@@ -10,6 +10,9 @@ import worker from "../../src/index";
 import { resetGates } from "../support/gates";
 import { newInstanceV1 } from "../support/koogallery";
 import { installPartners } from "../support/partners";
+import { adminOpenApiDocument } from "../../src/admin/openapi";
+import { EntitlementResponse } from "../../src/admin/reconcile-schemas";
+import { ErrorBody } from "../../src/admin/schemas";
 
 const TOKEN = "test-entitlements-token-0123456789";
 const BUYER = { mobilePhone: "+8613800138000", email: "buyer@example.com", customerName: "Zhang San" };
@@ -74,5 +77,24 @@ describe("GET /entitlements/{key}", () => {
       state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
     );
     expect(tables).toEqual([]);
+  });
+
+  it("answers only what the OpenAPI document describes: the Entitlement schema exactly, and documented error statuses", async () => {
+    const doc = adminOpenApiDocument() as unknown as { paths: Record<string, { get: { responses: Record<string, unknown> } }> };
+    const documented = Object.keys(doc.paths["/entitlements/{key}"]!.get.responses);
+    const { instanceId } = await newInstanceV1(BUYER);
+    const answers = [
+      await get(`koogallery:${instanceId}`),
+      await get(`koogallery:${instanceId}`, null),
+      await get(`koogallery:unknown-${crypto.randomUUID()}`),
+      await get(`koogallery:${instanceId}`, TOKEN, { ...env, ENTITLEMENTS_TOKEN: "" }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 404, 503]);
+    for (const answer of answers) {
+      expect(documented).toContain(String(answer.status));
+      const body = JSON.parse(answer.text) as unknown;
+      if (answer.status === 200) expect(EntitlementResponse.strict().safeParse(body).error).toBeUndefined();
+      else expect(ErrorBody.safeParse(body).success, answer.text).toBe(true);
+    }
   });
 });

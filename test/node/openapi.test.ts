@@ -47,15 +47,19 @@ describe("admin OpenAPI document", () => {
         "POST /admin/index/rebuild",
         "GET /admin/drift",
         "POST /admin/reconcile",
+        "GET /entitlements/{key}",
       ].sort(),
     );
   });
 
-  it("requires the bearer token everywhere and declares 401 and 503 on every operation", () => {
+  it("requires a bearer token everywhere (the admin token, and the app's own on /entitlements) and declares 401 and 503 on every operation", () => {
     expect(doc.security).toEqual([{ adminToken: [] }]);
-    expect((doc.components.securitySchemes as Json).adminToken).toMatchObject({ type: "http", scheme: "bearer" });
-    for (const item of Object.values(doc.paths)) {
+    const schemes = doc.components.securitySchemes as Json;
+    expect(schemes.adminToken).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(schemes.entitlementsToken).toMatchObject({ type: "http", scheme: "bearer" });
+    for (const [path, item] of Object.entries(doc.paths)) {
       for (const op of Object.values(item)) {
+        expect(op.security ?? doc.security).toEqual(path.startsWith("/admin/") ? [{ adminToken: [] }] : [{ entitlementsToken: [] }]);
         const responses = op.responses as Json;
         expect(Object.keys(responses)).toEqual(expect.arrayContaining(["401", "503"]));
       }

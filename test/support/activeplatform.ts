@@ -14,7 +14,7 @@ import { details } from "./instances";
 /** vitest.config.mts sets the same ACTIVEPLATFORM_PATH_SECRET. */
 export const PATH_SECRET = "test-path-secret-0123456789abcdef";
 export const ORIGIN = "https://gateway.test";
-export const BASE = `${ORIGIN}/activeplatform/${PATH_SECRET}`;
+const BASE = `${ORIGIN}/activeplatform/${PATH_SECRET}`;
 
 let counter = 0;
 /** Unique ids per call, so tests sharing one file's storage never collide. */
@@ -111,7 +111,7 @@ export const unkeyedExternalId = (apGuid: string, subscriptionId: string): strin
       .digest("hex") as string,
   );
 
-export const reseller = () => ({
+const reseller = () => ({
   id: 1001,
   name: "Reseller One",
   company_name: "Reseller One Ltd",

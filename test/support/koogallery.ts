@@ -54,7 +54,7 @@ export function v2Request(
 }
 
 /** KooGallery sends compact JSON with keys ascending. */
-export function sortKeys(obj: Record<string, unknown>): Record<string, unknown> {
+function sortKeys(obj: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 

@@ -12,10 +12,10 @@ import { createVendorHandler } from "../../tools/mocks/vendor.mjs";
 
 export const VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /** The operations endpoint's own key (vitest.config.mts sets OPS_WEBHOOK_SECRET to it): not the vendor's. */
-export const OPS_SECRET = "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3";
-export const MOR_SECRET = "mor-test-secret";
-export const KOODRIVE_ACCOUNT = "carrier-admin";
-export const KOODRIVE_PASSWORD = "carrier-pass";
+const OPS_SECRET = "whsec_b3BzLWVuZHBvaW50LXRlc3Qta2V5LTAxMjM0NTY3";
+const MOR_SECRET = "mor-test-secret";
+const KOODRIVE_ACCOUNT = "carrier-admin";
+const KOODRIVE_PASSWORD = "carrier-pass";
 /** vitest.config.mts's KOODRIVE_USER_ID: the carrier admin's userId the gateway must send. */
 const KOODRIVE_USER_ID = "1505084218764547200";
 

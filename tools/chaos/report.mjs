@@ -56,7 +56,7 @@ export function formatSummary(r) {
   return `${lines.join("\n")}\n`;
 }
 
-export function machine() {
+function machine() {
   const model = cpus()[0]?.model?.trim() ?? "unknown CPU";
   return `${availableParallelism()} cores (${model}), ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()} ${release()}, Node ${process.versions.node}`;
 }

@@ -23,7 +23,7 @@
  */
 
 /** @type {readonly Platform[]} */
-export const PLATFORMS = Object.freeze(["koogallery-v1", "koogallery-v2", "activeplatform"]);
+const PLATFORMS = Object.freeze(["koogallery-v1", "koogallery-v2", "activeplatform"]);
 
 const DAY_MS = 86_400_000;
 
@@ -338,7 +338,7 @@ export function lateCopyIsHarmless(platform, steps, of, at, staleDuplicates) {
 }
 
 /** `yyyyMMddHHmmss` (UTC) of an epoch-ms instant, whole seconds. @param {number} ms */
-export function expireTimeAt(ms) {
+function expireTimeAt(ms) {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 

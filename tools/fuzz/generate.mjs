@@ -144,7 +144,7 @@ function invalidUtf8(rng) {
  * @param {Rng} rng
  * @returns {Buffer}
  */
-export function hostileBody(rng) {
+function hostileBody(rng) {
   const depth = int(rng, 100, 20_000);
   switch (int(rng, 0, 13)) {
     case 0:
@@ -199,7 +199,7 @@ const CONTENT_TYPES = [
  * @param {Rng} rng @param {Record<string, string>} base
  * @returns {Record<string, string>}
  */
-export function junkHeaders(rng, base = {}) {
+function junkHeaders(rng, base = {}) {
   /** @type {Record<string, string>} */
   const headers = { ...base };
   if (chance(rng, 0.3)) headers["content-type"] = pick(rng, CONTENT_TYPES);
@@ -244,7 +244,7 @@ const sendable = (headers) =>
  * The path with traversal, encoding, case or length games played on it.
  * @param {Rng} rng @param {string} path e.g. "/koogallery"
  */
-export function hostilePath(rng, path) {
+function hostilePath(rng, path) {
   const segs = path.split("/").filter(Boolean);
   switch (int(rng, 0, 11)) {
     case 0:

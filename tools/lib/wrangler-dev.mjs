@@ -14,7 +14,7 @@ export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "
 const WRANGLER_BIN = join(REPO_DIR, "node_modules", "wrangler", "bin", "wrangler.js");
 
 /** A free loopback port, chosen by the OS. */
-export function freePort() {
+function freePort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.on("error", reject);

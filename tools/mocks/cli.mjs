@@ -18,7 +18,7 @@ const FAULT_FLAGS = {
   "down-for": "downForS",
 };
 
-export const USAGE = `Usage: node tools/mocks/index.mjs [options]
+const USAGE = `Usage: node tools/mocks/index.mjs [options]
 
 Local mock partners for lifecycle-gateway: one process, three HTTP servers.
   vendor    webhook receiver (Standard Webhooks)   default http://127.0.0.1:9101/webhooks (any path)
@@ -107,7 +107,7 @@ function num(raw, flag, rule) {
   return n;
 }
 
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 /**
  * @param {string[]} argv arguments after the script name

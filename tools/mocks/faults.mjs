@@ -23,7 +23,7 @@
  */
 
 /** @type {Readonly<Faults>} */
-export const NO_FAULTS = Object.freeze({
+const NO_FAULTS = Object.freeze({
   failRate: 0,
   failStatus: 503,
   retryAfterS: undefined,
@@ -56,7 +56,7 @@ export function mergeFaults(global, own) {
  * @param {Faults} f
  * @returns {Faults}
  */
-export function validateFaults(f) {
+function validateFaults(f) {
   /** @param {string} what @returns {never} */
   const bad = (what) => {
     throw new RangeError(`fault option ${what}`);

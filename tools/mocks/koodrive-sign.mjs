@@ -7,7 +7,7 @@
 import { hmacSha256, sha256Hex } from "./util.mjs";
 
 /** RFC 3986: only A-Z a-z 0-9 - _ . ~ stay as they are; hex is upper-case. @param {string} s */
-export const rfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** Decode what arrived on the wire without throwing on stray `%`. @param {string} s */
 const tryDecode = (s) => {
@@ -22,7 +22,7 @@ const tryDecode = (s) => {
  * Path segments re-encoded per RFC 3986, always ending in `/`.
  * @param {string} path as received, e.g. `/koodrive/ose/v1/carrier/users/notifyPackageExpire`
  */
-export function canonicalUri(path) {
+function canonicalUri(path) {
   const encoded = path
     .split("/")
     .map((seg) => rfc3986(tryDecode(seg)))
@@ -34,7 +34,7 @@ export function canonicalUri(path) {
  * `name=value` pairs, both encoded, sorted byte-wise by name (then value), joined with `&`.
  * @param {string} rawQuery text after `?`
  */
-export function canonicalQuery(rawQuery) {
+function canonicalQuery(rawQuery) {
   if (!rawQuery) return "";
   const pairs = rawQuery
     .split("&")

@@ -10,14 +10,14 @@ import { canonicalRequest, parseAppAuthorization, signCanonical } from "./koodri
 import { jsonReply } from "./reply.mjs";
 import { digitsFrom, safeEqual } from "./util.mjs";
 
-export const KOODRIVE_PATHS = Object.freeze({
+const KOODRIVE_PATHS = Object.freeze({
   login: "/koodrive/ose/v1/auth/login",
   refresh: "/koodrive/ose/v1/auth/refreshToken",
   notifyPackageExpire: "/koodrive/ose/v1/carrier/users/notifyPackageExpire",
 });
 
 /** X-Date must be at most this old (and never in the future). */
-export const X_DATE_WINDOW_MS = 15 * 60 * 1000;
+const X_DATE_WINDOW_MS = 15 * 60 * 1000;
 
 const TRACE_ID_LENGTH = 58;
 
@@ -31,7 +31,7 @@ export const koodriveUserId = (account) => digitsFrom(`koodrive-user:${account}`
  * `yyyyMMdd'T'HHmmss'Z'` to epoch ms, or undefined when malformed or not a real date.
  * @param {string} v
  */
-export function parseXDate(v) {
+function parseXDate(v) {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(v);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number);

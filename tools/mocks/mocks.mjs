@@ -10,7 +10,7 @@ import { createMorHandler } from "./mor.mjs";
 import { CONTROL_PATH, startServer } from "./server.mjs";
 import { DEFAULT_VENDOR_SECRET, createVendorHandler } from "./vendor.mjs";
 
-export const DEFAULT_PORT_BASE = 9101;
+const DEFAULT_PORT_BASE = 9101;
 
 /** Defaults for every partner setting; the CLI's --help shows the same values. */
 export const DEFAULTS = Object.freeze({

@@ -13,15 +13,15 @@ import { safeEqual, sha1Hex } from "./util.mjs";
  * @typedef {{id: string, user_id: string, service_id: string, status: string, subscription_memo: string} & Record<string, string>} Subscription
  */
 
-export const MOR_API_PREFIX = "/billing/api/";
+const MOR_API_PREFIX = "/billing/api/";
 /** The mock's own admin endpoint: list and edit subscriptions behind the gateway's back. */
-export const MOCK_SUBSCRIPTIONS = "/__mock/subscriptions";
+const MOCK_SUBSCRIPTIONS = "/__mock/subscriptions";
 
 /**
  * Hash-included parameters per method, in hash order (docs/mor.md §C.3, §C.4).
  * @type {Readonly<Record<string, readonly string[]>>}
  */
-export const MOR_HASH_PARAMS = Object.freeze({
+const MOR_HASH_PARAMS = Object.freeze({
   subscription_create: ["user_id", "service_id"],
   subscription_update: ["subscription_id"],
   subscription_delete: ["subscription_id", "subscription_delete_action"],

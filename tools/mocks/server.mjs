@@ -7,8 +7,6 @@
 import http from "node:http";
 import { isSlow, patchFaults, pickFault } from "./faults.mjs";
 
-export { jsonReply } from "./reply.mjs";
-
 /** Anything larger is not a plausible partner call. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -225,7 +223,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * @param {{at: string, method: string, path: string, status: number, verdict: string, fields: Record<string, unknown>, warnings: string[], slow?: boolean}} e
  * @returns {string}
  */
-export function formatLine(name, e) {
+function formatLine(name, e) {
   const fields = Object.entries(e.fields)
     .filter(([, v]) => v !== undefined && v !== "")
     .map(([k, v]) => `${k}=${quote(String(v))}`)

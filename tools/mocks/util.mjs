@@ -5,10 +5,10 @@
  * what the gateway sends.
  */
 import { Buffer } from "node:buffer";
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 
 /** @param {string|Uint8Array} data @returns {Buffer} */
-export const sha256 = (data) => createHash("sha256").update(data).digest();
+const sha256 = (data) => createHash("sha256").update(data).digest();
 
 /** @param {string|Uint8Array} data @returns {string} lower-case hex */
 export const sha256Hex = (data) => createHash("sha256").update(data).digest("hex");
@@ -20,8 +20,6 @@ export const sha1Hex = (data) => createHash("sha1").update(data).digest("hex");
 export const hmacSha256 = (key, msg) => createHmac("sha256", key).update(msg).digest();
 
 /** @param {number} n @returns {string} */
-export const randomHex = (n) => randomBytes(n).toString("hex");
-
 /**
  * Constant-time equality for secrets of any length: both sides are hashed first so that a length
  * mismatch does not return early.

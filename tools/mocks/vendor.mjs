@@ -19,7 +19,7 @@ const OPS_EVENT_TYPES = new Set([
 ]);
 
 /** Standard Webhooks default tolerance, in both directions. */
-export const WEBHOOK_TOLERANCE_S = 5 * 60;
+const WEBHOOK_TOLERANCE_S = 5 * 60;
 
 export const DEFAULT_VENDOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -42,7 +42,7 @@ const EVENT_TYPES = new Set([
  * @param {string} secret `whsec_<base64>` (the prefix is optional, as in the reference library)
  * @returns {Buffer}
  */
-export function decodeWebhookSecret(secret) {
+function decodeWebhookSecret(secret) {
   const b64 = secret.startsWith("whsec_") ? secret.slice("whsec_".length) : secret;
   // Buffer.from(..., "base64") silently skips junk, so check the alphabet first.
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error("vendor secret must be whsec_ followed by base64");
@@ -55,7 +55,7 @@ export function decodeWebhookSecret(secret) {
  * @param {string} instanceKey
  * @param {string} password
  */
-export function provisionedAnswer(instanceKey, password) {
+function provisionedAnswer(instanceKey, password) {
   const shortId = createHash("sha256").update(`tenant:${instanceKey}`).digest("hex").slice(0, 10);
   return {
     refs: {
@@ -141,7 +141,7 @@ export function createVendorHandler({ secret, onRefs, answerProvisioned = provis
  * @param {number} nowMs
  * @returns {string|undefined} why the signature is not acceptable
  */
-export function verifyStandardWebhook(key, headers, bodyBytes, nowMs) {
+function verifyStandardWebhook(key, headers, bodyBytes, nowMs) {
   const id = headers["webhook-id"];
   const ts = headers["webhook-timestamp"];
   const sigs = headers["webhook-signature"];

@@ -11,7 +11,7 @@ const RESOURCE_USERS = "6f1c2b9e-4a57-4d0b-9c8e-1f2a3b4c5d01";
 const RESOURCE_STORAGE = "6f1c2b9e-4a57-4d0b-9c8e-1f2a3b4c5d02";
 
 /** @param {string} resellerId query `reseller_id`; the body carries it as an integer when it is one */
-export function reseller(resellerId) {
+function reseller(resellerId) {
   return {
     id: /^\d+$/.test(resellerId) ? Number(resellerId) : resellerId,
     name: "Simulated Reseller",
@@ -30,11 +30,11 @@ export function reseller(resellerId) {
   };
 }
 
-export function distributor() {
+function distributor() {
   return { id: 1, name: "Simulated Distributor", region: "EU", currency: "EUR", attributes: {} };
 }
 
-export function tenant() {
+function tenant() {
   const person = { first_name: "Jane", last_name: "Doe", phone: "+31207654321" };
   return {
     id: 50017,
@@ -58,7 +58,7 @@ export function tenant() {
 /**
  * @param {{ sku?: string, name?: string, users?: number, storageGb?: number }} [over]
  */
-export function plan({ sku = "SIM-BUSINESS-M", name = "Business (monthly)", users = 10, storageGb = 100 } = {}) {
+function plan({ sku = "SIM-BUSINESS-M", name = "Business (monthly)", users = 10, storageGb = 100 } = {}) {
   return {
     name,
     description: "Plan sent by the lifecycle-gateway simulator",

@@ -294,7 +294,7 @@ function parseJson(text) {
  * Keys ascending by UTF-16 code unit (Java TreeMap order), recursively, as KooGallery sends them.
  * @param {unknown} value @returns {unknown}
  */
-export function sortKeysDeep(value) {
+function sortKeysDeep(value) {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (value && typeof value === "object") {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

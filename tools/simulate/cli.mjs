@@ -29,7 +29,7 @@ function list(items) {
   return lines.map((l) => `      ${l}`).join("\n");
 }
 
-export const USAGE = `Usage: npm run simulate -- <target> <action> [options]
+const USAGE = `Usage: npm run simulate -- <target> <action> [options]
        npm run simulate -- --scenario full-lifecycle [--target <target>] [options]
 
 Sends correctly signed marketplace calls to a running lifecycle-gateway and checks the answers
@@ -122,7 +122,7 @@ const FLAGS = /** @type {const} */ ({
  * @param {string} cwd resolves --dev-vars and --body @file
  * @returns {ParsedCli}
  */
-export function parseCli(argv, cwd = process.cwd()) {
+function parseCli(argv, cwd = process.cwd()) {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: true });

@@ -13,7 +13,7 @@ import { resolve } from "node:path";
  * @param {string} text
  * @returns {Record<string, string>}
  */
-export function parseDevVars(text) {
+function parseDevVars(text) {
   /** @type {Record<string, string>} */
   const vars = {};
   for (const raw of text.split(/\r?\n/)) {

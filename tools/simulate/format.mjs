@@ -81,7 +81,7 @@ export function formatJson(result, ctx = {}) {
  * @param {string} url @param {string} [pathSecret]
  * @returns {string}
  */
-export function maskUrl(url, pathSecret) {
+function maskUrl(url, pathSecret) {
   let out = url;
   if (pathSecret) out = out.split(`/${encodeURIComponent(pathSecret)}/`).join(`/${partial(pathSecret, 4)}/`);
   for (const name of SIGNATURE_PARAMS) {
@@ -91,7 +91,7 @@ export function maskUrl(url, pathSecret) {
 }
 
 /** `"password":"…"` members (any nesting) become `"password":"***"`. @param {string} text */
-export function maskPasswords(text) {
+function maskPasswords(text) {
   return text.replace(/("password"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"***"');
 }
 

@@ -24,8 +24,6 @@ export function randomChars(n, alphabet = UPPER_ALNUM) {
 export const randomHex = (n) => randomChars(n, "0123456789abcdef");
 
 /** @param {number} n @returns {string} decimal digits, first one non-zero */
-export const randomDigits = (n) => randomChars(1, "123456789") + randomChars(n - 1, "0123456789");
-
 /**
  * A KooGallery-shaped order id: `CS` + yyMMddHHmm + 5 random characters (e.g. `CS2501011200ABCDE`).
  * A different prefix marks renewal (`RN`) or upgrade (`UP`) orders so they read well in logs.

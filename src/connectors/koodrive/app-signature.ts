@@ -14,10 +14,10 @@
 import { hmacSha256, sha256 } from "../../crypto/digest";
 import { toHex } from "../../crypto/encoding";
 
-export const SIGNING_ALGORITHM = "HMAC-SHA256";
+const SIGNING_ALGORITHM = "HMAC-SHA256";
 
 /** RFC 3986 percent-encoding: only `A–Z a–z 0–9 - _ . ~` stay literal, hex is upper case. */
-export function rfc3986(value: string): string {
+function rfc3986(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -65,7 +65,7 @@ export interface CanonicalInput {
 }
 
 /** Lower-cased, sorted signed header names, joined with `;`. */
-export function signedHeaders(headers: Readonly<Record<string, string>>): string {
+function signedHeaders(headers: Readonly<Record<string, string>>): string {
   return Object.keys(headers)
     .map((name) => name.toLowerCase())
     .sort()

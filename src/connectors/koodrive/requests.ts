@@ -14,7 +14,7 @@ export const KOODRIVE_PATHS = Object.freeze({
 } as const);
 
 /** notifyPackageExpire `type`: package expired, user enters the reservation (retention) period. */
-export const PACKAGE_EXPIRED_TYPE = 2;
+const PACKAGE_EXPIRED_TYPE = 2;
 
 export type TokenScheme = "bearer" | "raw";
 

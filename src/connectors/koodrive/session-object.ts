@@ -12,7 +12,7 @@ import { KOODRIVE_PATHS, koodriveUrl, loginBody, refreshTokenBody } from "./requ
 import { parseSession, type KooDriveSession } from "./response";
 
 /** Refresh this long before the token expires (docs/koodrive.md §B.4 client rules). */
-export const REFRESH_MARGIN_MS = 120_000;
+const REFRESH_MARGIN_MS = 120_000;
 const SESSION_KEY = "session";
 
 export type SessionNeed = "valid" | "refreshed" | "fresh-login";

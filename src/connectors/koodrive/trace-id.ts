@@ -6,7 +6,7 @@
 import { sha256 } from "../../crypto/digest";
 import { toHex } from "../../crypto/encoding";
 
-export const TRACE_ID_LENGTH = 58;
+const TRACE_ID_LENGTH = 58;
 
 /** First 58 hex digits of SHA-256(deliveryId). */
 export async function traceIdFor(deliveryId: string): Promise<string> {

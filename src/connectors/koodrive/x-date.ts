@@ -6,7 +6,7 @@
  */
 
 /** Back-dating applied to `X-Date`. */
-export const X_DATE_BACKDATE_MS = 5_000;
+const X_DATE_BACKDATE_MS = 5_000;
 
 export function koodriveXDate(nowMs: number): string {
   if (!Number.isFinite(nowMs)) throw new RangeError(`nowMs must be a finite number, got ${String(nowMs)}`);

@@ -16,7 +16,7 @@ export interface MorRequest {
 }
 
 /** `subscription_delete_action`: 1 delete without refund, 2 disable, 3 delete with full refund. */
-export type MorDeleteAction = 1 | 2 | 3;
+type MorDeleteAction = 1 | 2 | 3;
 
 interface MorCommon {
   /** `MOR_BASE_URL`, e.g. `https://billing.example.com`; `/billing/api/<method>` is appended. */

@@ -95,7 +95,7 @@ export function parseMorXml(text: string): MorStatus | undefined {
 }
 
 /** Known MOR error texts (docs/mor.md §C.5) with what they mean for an operator. */
-export const MOR_ERRORS: Readonly<Record<string, string>> = Object.freeze({
+const MOR_ERRORS: Readonly<Record<string, string>> = Object.freeze({
   "API Requests are disabled": "MOR API is switched off (Allow API globally)",
   "Access Denied": "MOR refused the user (unknown user, wrong role, or auth failure)",
   "You are not authorised to use this functionality": "MOR user lacks the Manage Subscription permission",

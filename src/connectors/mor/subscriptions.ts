@@ -34,7 +34,7 @@ const parser = new XMLParser({
 });
 
 /** `2011-06-04 06:01:04 +0200` (docs/mor.md §C.4) as Unix seconds; null when empty or unreadable. */
-export function morTimeS(text: string): number | null {
+function morTimeS(text: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\s*([+-])(\d{2}):?(\d{2}))?$/.exec(text.trim());
   if (!m) return null;
   const utc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) / 1000;

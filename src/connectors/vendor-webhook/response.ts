@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { classifyHttpStatus, excerptRedacted, parseRetryAfter, type AttemptOutcome } from "../../delivery/outcome";
 
-export const VendorAppInfo = z.object({
+const VendorAppInfo = z.object({
   frontEndUrl: z.string().optional(),
   adminUrl: z.string().optional(),
   userName: z.string().optional(),

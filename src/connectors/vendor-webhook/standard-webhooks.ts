@@ -7,8 +7,8 @@
 import { hmacSha256 } from "../../crypto/digest";
 import { fromBase64, toBase64 } from "../../crypto/encoding";
 
-export const SECRET_PREFIX = "whsec_";
-export const SIGNATURE_VERSION = "v1";
+const SECRET_PREFIX = "whsec_";
+const SIGNATURE_VERSION = "v1";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/;
 
@@ -17,7 +17,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A
 const BAD_SECRET = `webhook secret (VENDOR_WEBHOOK_SECRET) must be "${SECRET_PREFIX}" followed by a non-empty base64 key`;
 
 /** Decodes a `whsec_…` secret to its raw key bytes. Throws an Error that never contains the secret. */
-export function webhookKey(secret: string): Uint8Array {
+function webhookKey(secret: string): Uint8Array {
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error(BAD_SECRET);
   const encoded = secret.slice(SECRET_PREFIX.length);
   // atob is "forgiving" (accepts whitespace, odd padding); the regex keeps the accepted set exact.

@@ -25,8 +25,6 @@ export const EVENT_PATHS = {
 } as const;
 
 export type ApEvent = keyof typeof EVENT_PATHS;
-export type SubscriptionEvent = Extract<ApEvent, `subscription.${string}`>;
-export type UserEvent = Extract<ApEvent, `user.${string}`>;
 
 const BY_PATH = new Map<string, ApEvent>(Object.entries(EVENT_PATHS).map(([event, path]) => [path, event as ApEvent]));
 

@@ -44,7 +44,7 @@ export interface ApContext {
 }
 
 /** The Renew page's answer for an endless subscription (docs/activeplatform.md §A.8); the state machine uses the same words. */
-export const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to be eligible for renew.";
+const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to be eligible for renew.";
 /** History read to anchor content-scoped keys; most instances have far fewer events. */
 const RECENT_EVENTS = 100;
 

@@ -78,7 +78,6 @@ const planSchema = z.looseObject({
   resources: z.array(resourceSchema).max(MAX_RESOURCES).nullable().optional(),
   period: periodSchema,
 });
-export type Plan = z.infer<typeof planSchema>;
 
 /**
  * Resource validation judges quantities itself (missing or negative is a business "deny", 422),
@@ -99,7 +98,7 @@ const common = { reseller: party, distributor: party, tenant: party };
 const userId = idSchema;
 const personName = optText(256);
 
-export const schemas = {
+const schemas = {
   "subscription.create": z.looseObject({ ...common, plan: planSchema, subscription: subscriptionSchema }),
   "subscription.renew": z.looseObject({ ...common, external_id: externalId, plan: planSchema.optional(), subscription: subscriptionSchema.optional() }),
   "subscription.stop": z.looseObject({ ...common, external_id: externalId }),
@@ -138,7 +137,7 @@ export function parseBody(event: ApEvent, json: unknown): Parsed {
 }
 
 /** The first problem, naming the field: "missing field: external_id", "invalid field plan.period.type: …". */
-export function describeIssue(error: z.ZodError): string {
+function describeIssue(error: z.ZodError): string {
   const issue = firstIssue(error);
   if (!issue) return "invalid request body";
   const name = issue.path || "body";

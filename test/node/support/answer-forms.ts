@@ -23,7 +23,7 @@ export type Form =
   | "head";
 
 /** The exact answer for an unknown route; a wrong path secret must be indistinguishable from it. */
-export const NOT_FOUND = JSON.stringify({ error: { code: "not_found", message: "no such route" } });
+const NOT_FOUND = JSON.stringify({ error: { code: "not_found", message: "no such route" } });
 
 function json(reply: Reply): Record<string, unknown> | null {
   try {
