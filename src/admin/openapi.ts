@@ -9,40 +9,12 @@
 import { createDocument, type CreateDocumentOptions, type ZodOpenApiResponsesObject } from "zod-openapi";
 import type { z } from "zod";
 import { VERSION } from "../version";
-import {
-  BulkReplayResponse,
-  DeadLetterPage,
-  DeadLetterQuery,
-  DeadLetterReplayRequest,
-  DeliveryPath,
-  ErrorBody,
-  InstanceDetailsQuery,
-  InstanceDetailsResponse,
-  InstancePath,
-  InstanceReplayRequest,
-  InstanceResponse,
-  RefsUpdateRequest,
-  ReplayQuery,
-  ReplayResponse,
-} from "./schemas";
-import {
-  ConnectorPath,
-  ConnectorResponse,
-  ConnectorsResponse,
-  DeliverySearchPage,
-  DeliverySearchQuery,
-  InstanceSearchPage,
-  InstanceSearchQuery,
-  PauseRequest,
-  RebuildRequest,
-  RebuildResponse,
-  StatsQuery,
-  StatsResponse,
-} from "./operations-schemas";
-import { DriftPage, DriftQuery, EntitlementResponse, ReconcileRequest, ReconcileSummary } from "./reconcile-schemas";
+import * as admin from "./schemas";
+import * as ops from "./operations-schemas";
+import * as recon from "./reconcile-schemas";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
-const error = (description: string) => ({ description, content: json(ErrorBody) });
+const error = (description: string) => ({ description, content: json(admin.ErrorBody) });
 
 /** Answers every admin route can give, besides its own. */
 const COMMON: ZodOpenApiResponsesObject = {
@@ -96,8 +68,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "searchInstances",
             tags: ["operations", "instances"],
             summary: "Find instances by state, source and time of last change, newest first",
-            requestParams: { query: InstanceSearchQuery },
-            responses: { "200": { description: "One page", content: json(InstanceSearchPage) }, "400": INVALID, ...COMMON },
+            requestParams: { query: ops.InstanceSearchQuery },
+            responses: { "200": { description: "One page", content: json(ops.InstanceSearchPage) }, "400": INVALID, ...COMMON },
           },
         },
         "/admin/deliveries": {
@@ -105,8 +77,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "searchDeliveries",
             tags: ["operations", "deliveries"],
             summary: "Find deliveries by status and connector, newest first",
-            requestParams: { query: DeliverySearchQuery },
-            responses: { "200": { description: "One page", content: json(DeliverySearchPage) }, "400": INVALID, ...COMMON },
+            requestParams: { query: ops.DeliverySearchQuery },
+            responses: { "200": { description: "One page", content: json(ops.DeliverySearchPage) }, "400": INVALID, ...COMMON },
           },
         },
         "/admin/connectors": {
@@ -114,7 +86,7 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "listConnectors",
             tags: ["operations"],
             summary: "Each partner connector: enabled, paused (why, since when, by whom), breaker, recent outcomes, last success and failure",
-            responses: { "200": { description: "The connectors and the operational-events endpoint", content: json(ConnectorsResponse) }, ...COMMON },
+            responses: { "200": { description: "The connectors and the operational-events endpoint", content: json(ops.ConnectorsResponse) }, ...COMMON },
           },
         },
         "/admin/connectors/{name}/pause": {
@@ -123,10 +95,10 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["operations"],
             summary: "Stop sending to a partner; its deliveries wait in each instance's order and spend no attempts",
             description: "Holds everywhere within seconds. Announced as a `connector.paused` operational event. Pausing a paused connector changes nothing.",
-            requestParams: { path: ConnectorPath },
-            requestBody: { required: false, content: json(PauseRequest) },
+            requestParams: { path: ops.ConnectorPath },
+            requestBody: { required: false, content: json(ops.PauseRequest) },
             responses: {
-              "200": { description: "The connector, paused", content: json(ConnectorResponse) },
+              "200": { description: "The connector, paused", content: json(ops.ConnectorResponse) },
               "400": INVALID,
               "404": error("No such connector (vendor, koodrive, mor)"),
               ...COMMON,
@@ -139,10 +111,10 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["operations"],
             summary: "Send to a partner again; waiting deliveries go out in each instance's order",
             description: "Also ends a pause by the circuit breaker. Announced as a `connector.resumed` operational event.",
-            requestParams: { path: ConnectorPath },
-            requestBody: { required: false, content: json(PauseRequest) },
+            requestParams: { path: ops.ConnectorPath },
+            requestBody: { required: false, content: json(ops.PauseRequest) },
             responses: {
-              "200": { description: "The connector, resumed", content: json(ConnectorResponse) },
+              "200": { description: "The connector, resumed", content: json(ops.ConnectorResponse) },
               "400": INVALID,
               "404": error("No such connector (vendor, koodrive, mor)"),
               ...COMMON,
@@ -154,8 +126,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "getStats",
             tags: ["operations"],
             summary: "Inbound calls by route and result, delivery attempts by connector and outcome, over a window",
-            requestParams: { query: StatsQuery },
-            responses: { "200": { description: "The figures", content: json(StatsResponse) }, "400": INVALID, ...COMMON },
+            requestParams: { query: ops.StatsQuery },
+            responses: { "200": { description: "The figures", content: json(ops.StatsResponse) }, "400": INVALID, ...COMMON },
           },
         },
         "/admin/index/rebuild": {
@@ -164,8 +136,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["operations"],
             summary: "Re-project instances (and their deliveries) from their objects into the search index",
             description: "For an index that was lost or lags. Figures are not recounted.",
-            requestBody: { required: true, content: json(RebuildRequest) },
-            responses: { "200": { description: "What was re-projected", content: json(RebuildResponse) }, "400": INVALID, ...COMMON },
+            requestBody: { required: true, content: json(ops.RebuildRequest) },
+            responses: { "200": { description: "What was re-projected", content: json(ops.RebuildResponse) }, "400": INVALID, ...COMMON },
           },
         },
         "/admin/drift": {
@@ -174,8 +146,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["operations"],
             summary: "Instances whose partner state disagrees with what the gateway last told it, newest first",
             description: "Found by the reconciliation sweep (cron, or `POST /admin/reconcile`); a drift stays listed until a sweep finds agreement.",
-            requestParams: { query: DriftQuery },
-            responses: { "200": { description: "A page of drift", content: json(DriftPage) }, "400": INVALID, ...COMMON },
+            requestParams: { query: recon.DriftQuery },
+            responses: { "200": { description: "A page of drift", content: json(recon.DriftPage) }, "400": INVALID, ...COMMON },
           },
         },
         "/admin/reconcile": {
@@ -184,8 +156,8 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["operations"],
             summary: "Run one reconciliation sweep now (the cron's work): a bounded slice of instances, resumed by the next run",
             description: "With RECONCILE_REPAIR=true, drift is repaired by re-sending the current state through the outbox.",
-            requestBody: { required: false, content: json(ReconcileRequest) },
-            responses: { "200": { description: "What the run found", content: json(ReconcileSummary) }, "400": INVALID, ...COMMON },
+            requestBody: { required: false, content: json(recon.ReconcileRequest) },
+            responses: { "200": { description: "What the run found", content: json(recon.ReconcileSummary) }, "400": INVALID, ...COMMON },
           },
         },
         "/entitlements/{key}": {
@@ -197,9 +169,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
               "For the vendor's app at login. Answers carry `Cache-Control: private, max-age=5` and the edge keeps a copy as long, " +
               "so a change can take up to five seconds to show. Not an admin route: it takes its own token.",
             security: [{ entitlementsToken: [] }],
-            requestParams: { path: InstancePath },
+            requestParams: { path: admin.InstancePath },
             responses: {
-              "200": { description: "The entitlement", content: json(EntitlementResponse) },
+              "200": { description: "The entitlement", content: json(recon.EntitlementResponse) },
               "400": error("The key is not valid percent-encoding"),
               "401": error("Missing or wrong bearer token. The body never says which."),
               "404": error("No such instance"),
@@ -213,9 +185,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "getInstance",
             tags: ["instances"],
             summary: "State, plan, expiry, refs, event history and deliveries with their attempts",
-            requestParams: { path: InstancePath, query: InstanceDetailsQuery },
+            requestParams: { path: admin.InstancePath, query: admin.InstanceDetailsQuery },
             responses: {
-              "200": { description: "The instance", content: json(InstanceDetailsResponse) },
+              "200": { description: "The instance", content: json(admin.InstanceDetailsResponse) },
               "400": INVALID,
               "404": error("No such instance"),
               ...COMMON,
@@ -228,10 +200,10 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             tags: ["instances"],
             summary: "Merge refs (ids in partner systems) and app info into the instance",
             description: "Deliveries already recorded as skipped for missing refs are not re-planned; replay them if needed.",
-            requestParams: { path: InstancePath },
-            requestBody: { required: true, content: json(RefsUpdateRequest) },
+            requestParams: { path: admin.InstancePath },
+            requestBody: { required: true, content: json(admin.RefsUpdateRequest) },
             responses: {
-              "200": { description: "The instance after the merge", content: json(InstanceResponse) },
+              "200": { description: "The instance after the merge", content: json(admin.InstanceResponse) },
               "400": INVALID,
               "404": error("No such instance"),
               ...COMMON,
@@ -246,10 +218,10 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             description:
               "Oldest event first, so each partner gets them in order. A delivery superseded by a later event its partner already has " +
               "(or is receiving) is skipped with that reason unless `force` is true.",
-            requestParams: { path: InstancePath },
-            requestBody: { required: false, content: json(InstanceReplayRequest) },
+            requestParams: { path: admin.InstancePath },
+            requestBody: { required: false, content: json(admin.InstanceReplayRequest) },
             responses: {
-              "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
+              "200": { description: "What was re-queued and what was not", content: json(admin.BulkReplayResponse) },
               "400": INVALID,
               "404": error("No such instance"),
               ...COMMON,
@@ -261,9 +233,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             operationId: "listDeadLetters",
             tags: ["deliveries"],
             summary: "Dead-lettered deliveries across all instances, newest first",
-            requestParams: { query: DeadLetterQuery },
+            requestParams: { query: admin.DeadLetterQuery },
             responses: {
-              "200": { description: "One page", content: json(DeadLetterPage) },
+              "200": { description: "One page", content: json(admin.DeadLetterPage) },
               "400": INVALID,
               ...COMMON,
             },
@@ -279,9 +251,9 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
               "(and the returned `cursor`) continues until `more` is false. Each instance's deliveries found in one call are replayed " +
               "oldest event first; one superseded by a later event its partner already has (or is receiving) is skipped with that reason " +
               "unless `force` is true.",
-            requestBody: { required: true, content: json(DeadLetterReplayRequest) },
+            requestBody: { required: true, content: json(admin.DeadLetterReplayRequest) },
             responses: {
-              "200": { description: "What was re-queued and what was not", content: json(BulkReplayResponse) },
+              "200": { description: "What was re-queued and what was not", content: json(admin.BulkReplayResponse) },
               "400": INVALID,
               ...COMMON,
             },
@@ -295,12 +267,12 @@ export function adminOpenApiDocument(): ReturnType<typeof createDocument> {
             description:
               "The delivery is sent as recorded, unless that would reorder what its partner sees of the instance: when a later event's " +
               "delivery to the same partner was delivered or is in flight, the replay is refused (409 `superseded`) unless `force=true`.",
-            requestParams: { path: DeliveryPath, query: ReplayQuery },
+            requestParams: { path: admin.DeliveryPath, query: admin.ReplayQuery },
             responses: {
               "202": {
                 description:
                   "Queued again with a fresh lease: `pending` when it went out at once, `waiting` when it lines up behind a delivery already in flight to the same partner",
-                content: json(ReplayResponse),
+                content: json(admin.ReplayResponse),
               },
               "400": INVALID,
               "404": error("The delivery is neither in the dead-letter index nor in the instance given by `instance`"),

@@ -12,6 +12,7 @@
  */
 import type { Bindings } from "../bindings";
 import type { AttemptReport } from "../instance/instance-object";
+import { logAttempt, type AttemptLine } from "./attempt-log";
 import { REASON_REFS_WAIT, runDelivery, type DeliveryVerdict } from "./connectors";
 import type { DeadLetterMessage, DeliveryMessage } from "./message";
 import { nextRetryDelay } from "./retry-policy";
@@ -188,18 +189,9 @@ function provisionReply(delivery: DeliveryMessage, verdict: DeliveryVerdict): Pi
 
 const bounded = (reason: string): string => excerpt(reason, MAX_REASON_CHARS);
 
-/** One object per attempt (or parking), so Workers Logs can filter on its fields. No payload, no personal data. */
-function log(delivery: DeliveryMessage, outcome: string, attempt: number, ms: number, reason?: string, retryInS?: number): void {
-  console.log({
-    queue: "deliveries",
-    instance: delivery.instanceKey,
-    deliveryId: delivery.deliveryId,
-    connector: delivery.connector,
-    type: delivery.event.type,
-    attempt,
-    outcome,
-    ms,
-    ...(retryInS !== undefined ? { retryInS } : {}),
-    ...(reason ? { reason } : {}),
-  });
+function log(delivery: DeliveryMessage, ...line: AttemptLine): void {
+  logAttempt(
+    { queue: "deliveries", instance: delivery.instanceKey, deliveryId: delivery.deliveryId, connector: delivery.connector, type: delivery.event.type },
+    ...line,
+  );
 }

@@ -169,40 +169,35 @@ export class ConnectorGate extends DurableObject<Bindings> {
   }
 
   async pause(connector: ConnectorName, reason: string | null): Promise<ConnectorGateView> {
-    await this.#remember(connector);
-    const now = Date.now();
-    const events: OpsEvent[] = [];
-    this.ctx.storage.transactionSync(() => {
-      const s = readState(this.#sql);
+    return this.#operatorChange(connector, (s, now, events) => {
       // Already paused by an operator: nothing changes, nothing is announced again.
-      if (s.pausedBy === "operator") return;
-      const next =
-        s.pausedBy === "breaker"
-          ? {
-              ...s,
-              pausedBy: "operator" as const,
-              reason: reason ?? s.reason,
-              probeDelivery: null,
-              probeStartedMs: null,
-              nextProbeMs: null,
-              probeIntervalMs: null,
-            }
-          : this.#open(s, "operator", reason ?? "paused by an operator", now, events);
-      writeState(this.#sql, next);
-      this.#afterChange(next, events, now);
+      if (s.pausedBy === "operator") return null;
+      return s.pausedBy === "breaker"
+        ? {
+            ...s,
+            pausedBy: "operator" as const,
+            reason: reason ?? s.reason,
+            probeDelivery: null,
+            probeStartedMs: null,
+            nextProbeMs: null,
+            probeIntervalMs: null,
+          }
+        : this.#open(s, "operator", reason ?? "paused by an operator", now, events);
     });
-    if (events.length > 0) await this.#relay();
-    return this.view(connector);
   }
 
   async resume(connector: ConnectorName): Promise<ConnectorGateView> {
+    return this.#operatorChange(connector, (s, now, events) => (s.pausedBy === null ? null : this.#close(s, now, events, "operator")));
+  }
+
+  /** An operator's pause or resume: the change (null when there is none) in one transaction, then its events relayed. */
+  async #operatorChange(connector: ConnectorName, change: (s: GateState, now: number, events: OpsEvent[]) => GateState | null): Promise<ConnectorGateView> {
     await this.#remember(connector);
     const now = Date.now();
     const events: OpsEvent[] = [];
     this.ctx.storage.transactionSync(() => {
-      const s = readState(this.#sql);
-      if (s.pausedBy === null) return;
-      const next = this.#close(s, now, events, "operator");
+      const next = change(readState(this.#sql), now, events);
+      if (next === null) return;
       writeState(this.#sql, next);
       this.#afterChange(next, events, now);
     });

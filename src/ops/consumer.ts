@@ -12,6 +12,7 @@ import { fromHttpError } from "../connectors/outcome-from-http";
 import { webhookHeaders } from "../connectors/vendor-webhook/standard-webhooks";
 import { classifyHttpStatus, excerpt, parseRetryAfter, type AttemptOutcome } from "../delivery/outcome";
 import { nextRetryDelay } from "../delivery/retry-policy";
+import { logAttempt, type AttemptLine } from "../delivery/attempt-log";
 import type { OpsMessage } from "./message";
 import { opsOutbox } from "./relay";
 
@@ -87,16 +88,6 @@ async function settle(message: Message<OpsMessage>, env: Bindings): Promise<void
   }
 }
 
-function log(ops: OpsMessage, outcome: string, attempt: number, ms: number, reason?: string, retryInS?: number): void {
-  console.log({
-    queue: "ops-events",
-    deliveryId: ops.deliveryId,
-    connector: "ops",
-    type: ops.event.type,
-    attempt,
-    outcome,
-    ms,
-    ...(retryInS !== undefined ? { retryInS } : {}),
-    ...(reason ? { reason } : {}),
-  });
+function log(ops: OpsMessage, ...line: AttemptLine): void {
+  logAttempt({ queue: "ops-events", deliveryId: ops.deliveryId, connector: "ops", type: ops.event.type }, ...line);
 }

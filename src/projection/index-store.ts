@@ -146,71 +146,65 @@ export interface InstanceFilter {
   limit: number;
 }
 
-export interface IndexedInstance {
-  key: string;
-  source: string;
-  state: string;
-  test: boolean;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+/** An instance as the index lists it: its projection without the reconciliation bookkeeping. */
+export type IndexedInstance = Omit<InstanceProjection, "reconcile">;
+
+/** A listing the admin API pages through, newest first, by a time column and a unique id. */
+interface Listing {
+  table: "instances" | "deliveries" | "drifts";
+  time: "updated_ms" | "since_ms";
+  id: "key" | "delivery_id" | "id";
+}
+const INSTANCES: Listing = { table: "instances", time: "updated_ms", id: "key" };
+const DELIVERIES: Listing = { table: "deliveries", time: "updated_ms", id: "delivery_id" };
+const DRIFTS: Listing = { table: "drifts", time: "since_ms", id: "id" };
+
+interface PageQuery {
+  /** Column equality filters; an undefined value does not filter. */
+  eq: Record<string, string | undefined>;
+  sinceMs?: number | undefined;
+  after?: Position | null | undefined;
+  limit: number;
 }
 
-/** Builds "WHERE ..." from optional equality filters, a lower time bound and a keyset position. */
-function where(eq: Array<[string, string | undefined]>, timeColumn: string, idColumn: string, sinceMs: number | undefined, after: Position | null | undefined) {
+/** One page, newest first, with the position after its last row when more rows follow. */
+function keysetPage<T>(sql: SqlStorage, listing: Listing, q: PageQuery, map: (r: Row) => T): { items: T[]; next: Position | null } {
+  const { table, time, id } = listing;
   const clauses: string[] = [];
   const args: SqlStorageValue[] = [];
-  for (const [column, value] of eq) {
+  for (const [column, value] of Object.entries(q.eq)) {
     if (value === undefined) continue;
     clauses.push(`${column} = ?`);
     args.push(value);
   }
-  if (sinceMs !== undefined) {
-    clauses.push(`${timeColumn} >= ?`);
-    args.push(sinceMs);
+  if (q.sinceMs !== undefined) {
+    clauses.push(`${time} >= ?`);
+    args.push(q.sinceMs);
   }
-  if (after) {
-    clauses.push(`(${timeColumn} < ? OR (${timeColumn} = ? AND ${idColumn} < ?))`);
-    args.push(after.ms, after.ms, after.id);
+  if (q.after) {
+    clauses.push(`(${time} < ? OR (${time} = ? AND ${id} < ?))`);
+    args.push(q.after.ms, q.after.ms, q.after.id);
   }
-  return { sql: clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "", args };
+  const where = clauses.length > 0 ? `WHERE ${clauses.join(" AND ")}` : "";
+  const rows = sql.exec<Row>(`SELECT * FROM ${table} ${where} ORDER BY ${time} DESC, ${id} DESC LIMIT ?`, ...args, q.limit + 1).toArray();
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return { items: page.map(map), next: rows.length > q.limit && last ? { ms: Number(last[time]), id: String(last[id]) } : null };
 }
 
+const isoOf = (ms: unknown): string => new Date(Number(ms)).toISOString();
+
 export function findInstances(sql: SqlStorage, f: InstanceFilter): { items: IndexedInstance[]; next: Position | null } {
-  const w = where(
-    [
-      ["state", f.state],
-      ["source", f.source],
-    ],
-    "updated_ms",
-    "key",
-    f.updatedSinceMs,
-    f.after,
-  );
-  return keysetPage(sql, "instances", "key", w, f.limit, (r) => ({
+  const q = { eq: { state: f.state, source: f.source }, sinceMs: f.updatedSinceMs, after: f.after, limit: f.limit };
+  return keysetPage(sql, INSTANCES, q, (r) => ({
     key: String(r.key),
     source: String(r.source),
     state: String(r.state),
     test: Number(r.test) === 1,
     version: Number(r.version),
-    createdAt: new Date(Number(r.created_ms)).toISOString(),
-    updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+    createdAt: isoOf(r.created_ms),
+    updatedAt: isoOf(r.updated_ms),
   }));
-}
-
-/** One page, newest first, with the position after its last row when more rows follow. */
-function keysetPage<T>(
-  sql: SqlStorage,
-  table: "instances" | "deliveries",
-  id: "key" | "delivery_id",
-  w: { sql: string; args: SqlStorageValue[] },
-  limit: number,
-  map: (r: Row) => T,
-): { items: T[]; next: Position | null } {
-  const rows = sql.exec<Row>(`SELECT * FROM ${table} ${w.sql} ORDER BY updated_ms DESC, ${id} DESC LIMIT ?`, ...w.args, limit + 1).toArray();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { items: page.map(map), next: rows.length > limit && last ? { ms: Number(last.updated_ms), id: String(last[id]) } : null };
 }
 
 export interface DeliveryFilter {
@@ -234,17 +228,8 @@ export interface IndexedDelivery {
 }
 
 export function findDeliveries(sql: SqlStorage, f: DeliveryFilter): { items: IndexedDelivery[]; next: Position | null } {
-  const w = where(
-    [
-      ["status", f.status],
-      ["connector", f.connector],
-    ],
-    "updated_ms",
-    "delivery_id",
-    f.sinceMs,
-    f.after,
-  );
-  return keysetPage(sql, "deliveries", "delivery_id", w, f.limit, (r) => ({
+  const q = { eq: { status: f.status, connector: f.connector }, sinceMs: f.sinceMs, after: f.after, limit: f.limit };
+  return keysetPage(sql, DELIVERIES, q, (r) => ({
     deliveryId: String(r.delivery_id),
     instanceKey: String(r.instance_key),
     connector: String(r.connector),
@@ -252,8 +237,8 @@ export function findDeliveries(sql: SqlStorage, f: DeliveryFilter): { items: Ind
     status: String(r.status),
     attempts: Number(r.attempts),
     reason: r.reason === null ? null : String(r.reason),
-    createdAt: new Date(Number(r.created_ms)).toISOString(),
-    updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+    createdAt: isoOf(r.created_ms),
+    updatedAt: isoOf(r.updated_ms),
   }));
 }
 
@@ -364,30 +349,17 @@ export interface DriftFilter {
   limit: number;
 }
 
-export interface IndexedDrift {
-  instanceKey: string;
-  connector: string;
-  partnerValue: string;
-  instanceValue: string;
-  since: string;
-  repaired: boolean;
-}
+/** A drift as `GET /admin/drift` lists it. */
+export type IndexedDrift = Omit<DriftProjection, "updatedAt" | "cleared">;
 
 /** Newest drift first (by when it was found). */
 export function findDrifts(sql: SqlStorage, f: DriftFilter): { items: IndexedDrift[]; next: Position | null } {
-  const w = where([["connector", f.connector]], "since_ms", "id", undefined, f.after);
-  const rows = sql.exec<Row>(`SELECT * FROM drifts ${w.sql} ORDER BY since_ms DESC, id DESC LIMIT ?`, ...w.args, f.limit + 1).toArray();
-  const page = rows.slice(0, f.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((r) => ({
-      instanceKey: String(r.instance_key),
-      connector: String(r.connector),
-      partnerValue: String(r.partner_value),
-      instanceValue: String(r.instance_value),
-      since: new Date(Number(r.since_ms)).toISOString(),
-      repaired: Number(r.repaired) === 1,
-    })),
-    next: rows.length > f.limit && last ? { ms: Number(last.since_ms), id: String(last.id) } : null,
-  };
+  return keysetPage(sql, DRIFTS, { eq: { connector: f.connector }, after: f.after, limit: f.limit }, (r) => ({
+    instanceKey: String(r.instance_key),
+    connector: String(r.connector),
+    partnerValue: String(r.partner_value),
+    instanceValue: String(r.instance_value),
+    since: isoOf(r.since_ms),
+    repaired: Number(r.repaired) === 1,
+  }));
 }
