@@ -10,14 +10,14 @@
  * markdown to bench/results/latest.md.
  *
  * Sizes: BENCH_WARM_REQUESTS (4000), BENCH_WARM_INSTANCES (100), BENCH_WARMUP_REQUESTS (400),
- * BENCH_COLD_INSTANCES (10000), BENCH_CONCURRENCY (32). BENCH_ONLY=bare,minimal-do,gateway
+ * BENCH_COLD_INSTANCES (10000), BENCH_CONCURRENCY (32), BENCH_ENTITLEMENT_REQUESTS (4000). BENCH_ONLY=bare,minimal-do,gateway
  * limits the Workers; BENCH_WARM_SETUP=0 skips creating the warm instances; BENCH_STRICT=1 exits
  * non-zero when a target is missed.
  */
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { coldCalls, setupCalls, signCall, warmCalls } from "./lib/plan.mjs";
+import { coldCalls, entitlementCalls, setupCalls, signCall, warmCalls } from "./lib/plan.mjs";
 import { createClient, runPhase } from "./lib/load.mjs";
 import { machineInfo } from "./lib/machine.mjs";
 import { machineTable, ratioTable, regimeTable } from "./lib/report.mjs";
@@ -39,6 +39,7 @@ const cfg = {
   warmupRequests: intEnv("BENCH_WARMUP_REQUESTS", 400),
   coldInstances: intEnv("BENCH_COLD_INSTANCES", 10000),
   concurrency: Math.max(1, intEnv("BENCH_CONCURRENCY", 32)),
+  entitlementRequests: intEnv("BENCH_ENTITLEMENT_REQUESTS", 4000),
   warmSetup: process.env.BENCH_WARM_SETUP !== "0",
   only: (process.env.BENCH_ONLY ?? "")
     .split(",")
@@ -62,6 +63,17 @@ function classifyGateway(status, body) {
     code = "non-JSON";
   }
   return { ok: status === 200 && GATEWAY_OK.has(code), label: `${status} ${code}` };
+}
+
+/** An entitlement read must find the warm instance: 200 with its state. */
+function classifyEntitlement(/** @type {number} */ status, /** @type {string} */ body) {
+  let state = "non-JSON";
+  try {
+    state = JSON.parse(body)?.state ?? "no state";
+  } catch {
+    // counted under its label
+  }
+  return { ok: status === 200 && typeof state === "string" && state !== "no state" && state !== "non-JSON", label: `${status} ${state}` };
 }
 
 /** @param {number} status */
@@ -177,6 +189,9 @@ async function main() {
 
   /** @type {{ warm: import("./lib/report.mjs").RegimeResults, cold: import("./lib/report.mjs").RegimeResults }} */
   const results = { warm: {}, cold: {} };
+  /** The vendor app's read beside the marketplace call, on the gateway's warm instances. */
+  /** @type {import("./lib/report.mjs").RegimeResults} */
+  const reads = {};
 
   for (const w of workers) {
     console.log(`\n== ${w.label}`);
@@ -219,6 +234,23 @@ async function main() {
         );
         for (const s of r.errorSamples) console.log(`  sample error: ${s}`);
         rateHint = r.rps;
+        if (regime === "warm" && w.gateway && cfg.warmSetup && cfg.entitlementRequests > 0) {
+          // First every warm instance once (each read reaches its object), then the rest (mostly the edge copy).
+          const all = entitlementCalls(Math.max(cfg.entitlementRequests, cfg.warmInstances), cfg.warmInstances);
+          const phases = /** @type {const} */ ([
+            ["first", all.slice(0, cfg.warmInstances)],
+            ["repeat", all.slice(cfg.warmInstances)],
+          ]);
+          for (const [name, list] of phases) {
+            if (!list.length) continue;
+            const e = await runPhase({ ...common, calls: list, classify: classifyEntitlement, rateHint });
+            reads[name] = e;
+            console.log(
+              `entitlements (${name}): ${e.requests} requests, ${e.errors} errors, ${e.rps.toFixed(1)} req/s, p50 ${e.p50.toFixed(2)} ms, p99 ${e.p99.toFixed(2)} ms`,
+            );
+            for (const s of e.errorSamples) console.log(`  sample error: ${s}`);
+          }
+        }
       }
       const { lines, tail, failures } = log.summary();
       const errored = [results.warm[w.name], results.cold[w.name]].some((r) => r && r.errors > 0);
@@ -238,10 +270,21 @@ async function main() {
   const warmTable = regimeTable(workers, results.warm);
   const coldTable = regimeTable(workers, results.cold);
   const ratios = ratioTable(results);
+  const readTable = regimeTable(
+    [
+      { name: "marketplace", label: "marketplace call, warm (answer; the webhook is queued after it)" },
+      { name: "first", label: "GET /entitlements, first read of each instance (its object)" },
+      { name: "repeat", label: "GET /entitlements, repeated (edge copy, 5 s)" },
+    ],
+    { marketplace: results.warm.gateway, ...reads },
+    "gateway path",
+  );
   console.log(`\nwarm regime (${cfg.warmInstances} instances, ${cfg.warmRequests} requests, concurrency ${cfg.concurrency}):`);
   console.log(warmTable.text);
   console.log(`\ncold regime (${cfg.coldInstances} distinct instances, each once, concurrency ${cfg.concurrency}):`);
   console.log(coldTable.text);
+  console.log("\nthe vendor app's read beside the marketplace call (gateway, warm instances):");
+  console.log(readTable.text);
   console.log("\nratios:");
   console.log(ratios.text);
   for (const p of problems) console.log(`\nPROBLEM: ${p}`);
@@ -271,6 +314,10 @@ async function main() {
     "## Cold regime",
     "",
     coldTable.md,
+    "",
+    "## Entitlements beside the marketplace call",
+    "",
+    readTable.md,
     "",
     "## Ratios against targets",
     "",

@@ -12,7 +12,7 @@ import { signV1Query, signV2, v1TimeStamp } from "../../tools/lib/koogallery-sig
 const ACCESS_KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 
 /**
- * @typedef {{ kind: "v2" | "v1" | "v1-new", instance: string, seq: number }} Call
+ * @typedef {{ kind: "v2" | "v1" | "v1-new" | "entitlement", instance: string, seq: number }} Call
  * @typedef {{ method: "GET" | "POST", path: string, headers: Record<string, string>, body?: string }} HttpRequest
  */
 
@@ -50,6 +50,18 @@ export function coldCalls(instances) {
 }
 
 /**
+ * The vendor app's reads, `GET /entitlements/{key}`, cycling over the warm instances: the first
+ * `instances` calls read each instance once (no edge copy yet); later ones mostly find one.
+ * @param {number} requests @param {number} instances @returns {Call[]}
+ */
+export function entitlementCalls(requests, instances) {
+  return Array.from({ length: requests }, (_, seq) => ({ kind: "entitlement", instance: warmInstance(seq % instances), seq }));
+}
+
+/** The gateway's ENTITLEMENTS_TOKEN in the benchmark (bench/lib/targets.mjs). Not a real secret. */
+export const BENCH_ENTITLEMENTS_TOKEN = "bench-entitlements-token-0123456789";
+
+/**
  * V1 newInstance for each warm instance, sent untimed before the warm phase so warm events hit
  * instances that exist. `businessId` carries the id we would like the instance to get.
  * @param {number} instances @returns {Call[]}
@@ -68,6 +80,10 @@ const orderIdOf = (instance) => `CSBENCH${instance.replace(/[^0-9]/g, "")}`;
  */
 export function signCall(call, idOf = (x) => x) {
   const instanceId = idOf(call.instance);
+  if (call.kind === "entitlement") {
+    const key = encodeURIComponent(`koogallery:${instanceId}`);
+    return { method: "GET", path: `/entitlements/${key}`, headers: { accept: "application/json", authorization: `Bearer ${BENCH_ENTITLEMENTS_TOKEN}` } };
+  }
   if (call.kind === "v2") {
     // Compact, keys ascending: what KooGallery emits.
     const body = JSON.stringify({ activity: "updateInstanceStatus", instanceId, status: "FREEZE" });

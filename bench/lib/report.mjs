@@ -41,15 +41,16 @@ const labelSummary = (labels) =>
 /**
  * @param {Array<{ name: string, label: string }>} workers
  * @param {RegimeResults} results
+ * @param {string} [firstColumn]
  */
-export function regimeTable(workers, results) {
+export function regimeTable(workers, results, firstColumn = "worker") {
   const rows = workers.map(({ name, label }) => {
     const r = results[name];
     if (!r) return [label, "-", "-", "not run", "-", "-", "-", "-", "-"];
     const cpu = r.cpuMsPerRequest === null ? "-" : f2(r.cpuMsPerRequest);
     return [label, String(r.requests), String(r.errors), f1(r.rps), f2(r.p50), f2(r.p99), cpu, String(r.connections), labelSummary(r.labels)];
   });
-  return table(["worker", "requests", "errors", "req/s", "p50 ms", "p99 ms", "workerd CPU ms/req", "conns", "answers"], rows);
+  return table([firstColumn, "requests", "errors", "req/s", "p50 ms", "p99 ms", "workerd CPU ms/req", "conns", "answers"], rows);
 }
 
 /**

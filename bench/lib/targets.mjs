@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
+import { BENCH_ENTITLEMENTS_TOKEN } from "./plan.mjs";
 
 export const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -24,6 +25,7 @@ function gatewayEnvFile(dir) {
       `KOOGALLERY_ACCESS_KEY=${SPEC_TEST_KEY}`,
       "KOOGALLERY_FRONTEND_URL=https://app.example.test/",
       "ADMIN_TOKEN=bench-admin-token",
+      `ENTITLEMENTS_TOKEN=${BENCH_ENTITLEMENTS_TOKEN}`,
       "ACTIVEPLATFORM_PATH_SECRET=bench-path-secret-0123456789abcdef",
       "",
     ].join("\n"),
