@@ -37,7 +37,7 @@ export default defineConfig({
           name: "workers",
           silent: "passed-only",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/node/**", "test/delivery-flow/**"],
+          exclude: ["test/node/**", "test/delivery-flow/**", "test/browser/**"],
           testTimeout: 30_000,
         },
       },
