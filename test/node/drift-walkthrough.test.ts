@@ -7,14 +7,13 @@
  * `--persist-to` a temporary directory, and the settings that point at the mocks given as `--var`
  * (what `.dev.vars` holds for `npm run mocks`' default ports).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSimulator } from "./support/simulator-cli";
 import { startMocks } from "../../tools/mocks/index.mjs";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
-import { REPO_DIR } from "../../tools/lib/wrangler-dev.mjs";
 import { npmStart, type NpmStarted } from "./support/npm-start";
 
 interface Received {
@@ -87,15 +86,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function simulate(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["tools/simulate/index.mjs", ...args, "--url", gateway.url, "--key", SPEC_TEST_KEY], { cwd: REPO_DIR });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
+const simulate = (args: string[]) => runSimulator(gateway.url, args);
 
 /** Bounded wait for something the gateway does after answering (queues, projections, waitUntil). */
 async function eventually<T>(what: string, read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {

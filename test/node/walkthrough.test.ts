@@ -4,14 +4,13 @@
  * as real HTTP servers; and the simulator CLI driving a full KooGallery lifecycle. Every partner
  * must end up with exactly the calls the lifecycle implies, each verified by the mock.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSimulator } from "./support/simulator-cli";
 import { startMocks } from "../../tools/mocks/index.mjs";
-import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
-import { REPO_DIR, startWranglerDev, type DevServer } from "../../tools/lib/wrangler-dev.mjs";
+import { startWranglerDev, type DevServer } from "../../tools/lib/wrangler-dev.mjs";
 
 interface Received {
   path: string;
@@ -54,15 +53,7 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function simulate(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["tools/simulate/index.mjs", ...args, "--url", gatewayUrl, "--key", SPEC_TEST_KEY], { cwd: REPO_DIR });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("close", (code) => resolve({ code: code ?? 1, out }));
-  });
-}
+const simulate = (args: string[]) => runSimulator(gatewayUrl, args);
 
 async function eventually(check: () => boolean, timeoutMs = 90_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -5,26 +5,12 @@
  * the benchmark all drive the gateway through this, so they meet what users meet: wrangler's
  * proxy, real connections, persisted local state and restarts.
  */
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, processGroup } from "./process-group.mjs";
 
 export const REPO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER_BIN = join(REPO_DIR, "node_modules", "wrangler", "bin", "wrangler.js");
-
-/** A free loopback port, chosen by the OS. */
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /**
  * @typedef {object} DevOptions
@@ -54,9 +40,8 @@ function freePort() {
  */
 export async function startWranglerDev(options = {}) {
   const port = options.port ?? (await freePort());
-  const log = /** @type {string[]} */ ([]);
-  /** @type {import("node:child_process").ChildProcess | null} */
-  let child = null;
+  const url = `http://127.0.0.1:${port}`;
+  const group = processGroup({ url, name: "wrangler dev", cwd: REPO_DIR, readyTimeoutMs: options.readyTimeoutMs, onLog: options.onLog });
 
   const args = [
     WRANGLER_BIN,
@@ -79,83 +64,18 @@ export async function startWranglerDev(options = {}) {
   if (options.testScheduled) args.push("--test-scheduled");
   for (const [name, value] of Object.entries(options.vars ?? {})) args.push("--var", `${name}:${value}`);
 
-  const launch = async () => {
-    // A process group of its own, so that stop/kill end workerd with wrangler.
-    const proc = spawn(process.execPath, args, {
-      cwd: REPO_DIR,
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0", CI: "true" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    child = proc;
-    const onData = (/** @type {Buffer} */ chunk) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line.trim()) continue;
-        log.push(line);
-        options.onLog?.(line);
-      }
-    };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
-    await waitReady(`http://127.0.0.1:${port}`, proc, log, options.readyTimeoutMs ?? 90_000);
-  };
-
-  const end = async (/** @type {NodeJS.Signals} */ signal) => {
-    const proc = child;
-    child = null;
-    if (!proc || proc.exitCode !== null || proc.pid === undefined) return;
-    const exited = new Promise((r) => proc.once("exit", r));
-    try {
-      process.kill(-proc.pid, signal);
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-(proc.pid ?? 0), "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-    // Let the OS release the port before a restart binds it again.
-    await new Promise((r) => setTimeout(r, 300));
-  };
+  const launch = () => group.launch(process.execPath, args);
 
   await launch();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
-    log,
-    stop: () => end("SIGTERM"),
-    kill: () => end("SIGKILL"),
+    log: group.log,
+    stop: () => group.end("SIGTERM"),
+    kill: () => group.end("SIGKILL"),
     restart: async () => {
-      await end("SIGKILL");
+      await group.end("SIGKILL");
       await launch();
     },
   };
-}
-
-/**
- * Polls /healthz until it answers (any status from the Worker counts: it is up).
- * @param {string} url
- * @param {import("node:child_process").ChildProcess} proc
- * @param {string[]} log
- * @param {number} timeoutMs
- */
-async function waitReady(url, proc, log, timeoutMs) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (proc.exitCode !== null) throw new Error(`wrangler dev exited with ${proc.exitCode}:\n${log.slice(-30).join("\n")}`);
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
-      await response.arrayBuffer();
-      if (response.status < 500) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`wrangler dev did not become ready at ${url} within ${timeoutMs} ms:\n${log.slice(-30).join("\n")}`);
 }
