@@ -149,6 +149,13 @@ async function overview() {
   if (drift) {
     $("drift-card").hidden = false;
     $("drift-summary").textContent = drift.items.length ? `${drift.items.length}${drift.cursor ? "+" : ""} instances drifted` : "No drift found.";
+    $("drift-list").replaceChildren(
+      ...drift.items
+        .slice(0, DRIFT_SHOWN)
+        .map((/** @type {any} */ d) =>
+          el("li", {}, [el("a", { href: `#/instances/${encodeURIComponent(d.instanceKey)}` }, [d.instanceKey]), ` ${driftLine(d)}`]),
+        ),
+    );
   }
   const rows = connectors.connectors.map((/** @type {any} */ c) => {
     const by = c.pause?.by === "breaker" ? "by the circuit breaker" : c.pause?.by === "operator" ? "by an operator" : "";
@@ -325,6 +332,17 @@ async function instances(more = false) {
   say(`${tbody.children.length} shown.`);
 }
 
+/** The overview lists this many drifted instances; `/admin/drift` pages through the rest. */
+const DRIFT_SHOWN = 10;
+
+/**
+ * One drift in words: what the partner holds against what the instance says.
+ * @param {{ connector: string, partnerValue: string, instanceValue: string, since: string, repaired: boolean }} d
+ */
+function driftLine(d) {
+  return `${d.connector} holds "${d.partnerValue}", the instance says "${d.instanceValue}", since ${when(d.since)}${d.repaired ? "; repair sent" : ""}`;
+}
+
 /** @param {string} key */
 async function instance(key) {
   show("instance");
@@ -342,7 +360,7 @@ async function instance(key) {
     ["Updated", when(i.updatedAt)],
     ["Personal data", details.personalData],
   ];
-  if (details.drift?.length) facts.push(["Drift", JSON.stringify(details.drift)]);
+  for (const d of details.drift ?? []) facts.push([`Drift (${d.connector})`, driftLine(d)]);
   $("instance-facts").replaceChildren(...facts.flatMap(([name, value]) => [el("dt", {}, [name]), el("dd", {}, [value])]));
   /** @type {HTMLTextAreaElement} */ ($("refs-text")).value = Object.entries(i.refs)
     .map(([k, v]) => `${k}=${v}`)
