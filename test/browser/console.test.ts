@@ -1,10 +1,12 @@
 /**
  * The console in a real browser (Debian's Chromium driven by playwright-core) against the gateway
  * under `wrangler dev` with the mock partners: sign in, find an instance and read its timeline,
- * replay a dead letter, pause and resume a connector. Screenshots go to test-results/console/.
+ * replay a dead letter, pause and resume a connector, follow a drift found by the reconciliation
+ * sweep. Screenshots go to test-results/console/.
  *
- * MOR answers 400 to everything here, so the lifecycle's MOR deliveries are dead-lettered at once
- * and there is something to replay.
+ * MOR answers 400 to everything until the drift case, so the lifecycle's MOR deliveries are
+ * dead-lettered at once and there is something to replay. The drift case then lets MOR answer,
+ * renews a fresh instance and edits its subscription in the mock MOR behind the gateway's back.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +17,7 @@ import { hasChromium, launchChromium } from "../../tools/browser/chromium.mjs";
 import { startMocks } from "../../tools/mocks/index.mjs";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
 import { REPO_DIR, startWranglerDev, type DevServer } from "../../tools/lib/wrangler-dev.mjs";
-import { runScenario } from "../../tools/simulate/run.mjs";
+import { runAction, runScenario } from "../../tools/simulate/run.mjs";
 
 const ADMIN_TOKEN = "console-admin-token";
 const SHOTS = join(REPO_DIR, "test-results", "console");
@@ -25,7 +27,20 @@ const browserMissing = !hasChromium() && process.env.CI !== "true";
 interface Mocks {
   urls: { vendor: string; koodrive: string; mor: string };
   gatewayVars: Record<string, string>;
+  setFaults(server: "mor", patch: Record<string, unknown>): void;
+  mor: { edit(id: string, change: { end: string }): unknown };
   close(): Promise<void>;
+}
+interface Drift {
+  instanceKey: string;
+  connector: string;
+  partnerValue: string;
+  instanceValue: string;
+  since: string;
+}
+interface Details {
+  instance: { expiresAt: string; refs: Record<string, string> };
+  deliveries: Array<{ connector: string; status: string }>;
 }
 
 let work: string;
@@ -133,6 +148,64 @@ describe.skipIf(browserMissing)("console in Chromium", () => {
     await expect.poll(() => page.locator("#replay-result").textContent()).toMatch(/queued again|not replayed/);
     await page.screenshot({ path: join(SHOTS, "dead-letters.png"), fullPage: true });
   });
+
+  it("shows a drift found by the sweep on the overview and follows it to the instance page", async () => {
+    const details = (key: string) => admin<Details>(`/admin/instances/${encodeURIComponent(key)}`);
+    const settled = (d: Details) => d.deliveries.every((x) => x.connector !== "mor" || ["delivered", "skipped", "dead"].includes(x.status));
+    // The lifecycle instance's MOR deliveries all end dead while MOR still refuses: its release never
+    // reaches MOR, which keeps the subscription, so the sweep finds that drift too.
+    await until(async () => settled(await details(instanceKey)), "the lifecycle instance's MOR deliveries dead-lettered");
+    mocks.setFaults("mor", { status: null });
+    const call = async (action: string, instanceId?: string) => {
+      const run = (await runAction({ target: "koogallery-v1", action, instanceId, url: gateway.url, key: SPEC_TEST_KEY, testFlag: "0" }, fetch)) as {
+        ok: boolean;
+        steps: Array<{ body?: unknown }>;
+      };
+      expect(run.ok, action).toBe(true);
+      return (run.steps[0]!.body as { instanceId?: string }).instanceId;
+    };
+    const driftedId = await call("newInstance");
+    await call("refreshInstance", driftedId);
+    const drifted = `koogallery:${driftedId}`;
+    // The sweep does not judge an instance while a MOR delivery is on its way.
+    await until(async () => {
+      const d = await details(drifted);
+      return settled(d) && d.deliveries.some((x) => x.connector === "mor" && x.status === "delivered");
+    }, "the renewal delivered to MOR");
+    const { instance } = await details(drifted);
+    mocks.mor.edit(instance.refs["mor.subscriptionId"]!, { end: "2031-01-01T00:00:00Z" });
+    for (let run = 0; run < 10 && !(await admin<{ done: boolean }>("/admin/reconcile", { method: "POST" })).done; run++);
+
+    const found = (await admin<{ items: Drift[] }>("/admin/drift")).items;
+    const expiresAt = new Date(instance.expiresAt).toISOString();
+    expect(found.map(({ instanceKey: key, connector, partnerValue, instanceValue }) => ({ key, connector, partnerValue, instanceValue }))).toEqual(
+      expect.arrayContaining([
+        { key: drifted, connector: "mor", partnerValue: "end 2031-01-01T00:00:00.000Z", instanceValue: `end ${expiresAt}` },
+        { key: instanceKey, connector: "mor", partnerValue: "until canceled", instanceValue: "gone" },
+      ]),
+    );
+    expect(found).toHaveLength(2);
+    // The console's words for it, its time as this browser writes times.
+    const since = await page.evaluate((iso) => new Date(iso).toLocaleString(), found.find((d) => d.instanceKey === drifted)!.since);
+    const words = `mor holds "end 2031-01-01T00:00:00.000Z", the instance says "end ${expiresAt}", since ${since}`;
+
+    await page.goto(`${gateway.url}/console/#/overview`);
+    const card = page.getByRole("article", { name: "Drift", exact: true });
+    await expect.poll(() => card.getByText("2 instances drifted", { exact: true }).isVisible()).toBe(true);
+    const item = card
+      .getByRole("list", { name: "Drifted instances" })
+      .getByRole("listitem")
+      .filter({ has: page.getByRole("link", { name: drifted }) });
+    expect(await item.textContent()).toBe(`${drifted} ${words}`);
+    await page.screenshot({ path: join(SHOTS, "overview-drift.png"), fullPage: true });
+
+    await item.getByRole("link", { name: drifted }).click();
+    await expect.poll(() => page.getByRole("heading", { name: drifted }).isVisible()).toBe(true);
+    const facts = page.locator("#instance-facts");
+    await expect.poll(() => facts.getByRole("term").filter({ hasText: "Drift (mor)" }).count()).toBe(1);
+    expect(await facts.getByRole("definition").filter({ hasText: words }).textContent()).toBe(words);
+    await page.screenshot({ path: join(SHOTS, "instance-drift.png"), fullPage: true });
+  }, 120_000);
 
   it("is usable on a phone-sized screen", async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
