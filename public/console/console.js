@@ -131,6 +131,15 @@ function signOut(message) {
   $("token").focus();
 }
 
+/**
+ * "1 instance", "3 instances", "100+ instances" (a first page with more behind it).
+ * @param {{ items: unknown[], cursor: string | null }} page @param {string} one @param {string} many
+ */
+function counted(page, one, many) {
+  const n = page.items.length;
+  return `${n}${page.cursor ? "+" : ""} ${n === 1 && !page.cursor ? one : many}`;
+}
+
 async function overview() {
   show("overview");
   say("Loading…");
@@ -145,10 +154,10 @@ async function overview() {
     ` version ${health.version}, connectors: ${health.connectors.join(", ") || "none"}`,
   );
   $("health-problems").replaceChildren(...health.problems.map((/** @type {string} */ p) => el("li", {}, [p])));
-  $("dead-count").textContent = `${dead.items.length}${dead.cursor ? "+" : ""} dead-lettered deliveries`;
+  $("dead-count").textContent = counted(dead, "dead-lettered delivery", "dead-lettered deliveries");
   if (drift) {
     $("drift-card").hidden = false;
-    $("drift-summary").textContent = drift.items.length ? `${drift.items.length}${drift.cursor ? "+" : ""} instances drifted` : "No drift found.";
+    $("drift-summary").textContent = drift.items.length ? `${counted(drift, "instance", "instances")} drifted` : "No drift found.";
     $("drift-list").replaceChildren(
       ...drift.items
         .slice(0, DRIFT_SHOWN)
