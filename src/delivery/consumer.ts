@@ -22,7 +22,6 @@ import { boundReply } from "../instance/refs-limits";
 import { MAX_REASON_CHARS } from "./message-size";
 import { excerpt } from "./outcome";
 import { admission, noteRateVerdict, park, pausedAfterFailure, rateWait } from "../gate/admission";
-import type { DeliveryRecord } from "../instance/records";
 import { DeliveryJournal } from "../projection/journal";
 import { instanceObject } from "../instance/stub";
 
@@ -73,13 +72,13 @@ async function settle(message: Message<DeliveryMessage>, env: Bindings, journal:
     if (verdict.kind === "delivered" || verdict.kind === "skipped") {
       const { note, ...reply } = provisionReply(delivery, verdict);
       const reason = verdict.kind === "skipped" ? verdict.reason : note;
-      const record = (await instance.recordAttempt({
+      const record = await instance.recordAttempt({
         deliveryId: delivery.deliveryId,
         result: verdict.kind,
         attempt,
         ...reply,
         ...(reason ? { reason: bounded(reason) } : {}),
-      })) as DeliveryRecord | null;
+      });
       journal.attempted(delivery, record, verdict.kind, gate);
       message.ack();
       log(delivery, verdict.kind, (delivery.priorAttempts ?? 0) + message.attempts, durationMs, verdict.kind === "skipped" ? verdict.reason : undefined);

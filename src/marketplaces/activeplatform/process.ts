@@ -5,7 +5,7 @@
  * module picks the keys and maps the object's verdict onto §A.7 statuses.
  */
 import type { Bindings } from "../../bindings";
-import type { ApplyResult, InstanceDetails } from "../../instance/instance-object";
+import type { ApplyResult } from "../../instance/instance-object";
 import { mayAct, normalizeOwner } from "../../lifecycle/owner";
 import { addPeriod } from "../../lifecycle/state-machine";
 import type { InstanceRecord, JsonObject, LifecycleCommand, Subject } from "../../lifecycle/types";
@@ -49,21 +49,21 @@ const NO_EXPIRY_MESSAGE = "Subscription must have an expiration date to be eligi
 const RECENT_EVENTS = 100;
 
 /** A Durable Object that cannot be reached is a transient failure: ActivePlatform's operator may re-run. */
-async function reach<T>(call: () => Promise<unknown>): Promise<T> {
+async function reach<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return (await call()) as T;
+    return await call();
   } catch (err) {
     console.error({ msg: "activeplatform: instance object call failed", error: err instanceof Error ? err.message : String(err) });
     throw new ApFault(STATUS.transient, "the service is temporarily unavailable; please retry the operation", "transient");
   }
 }
 
-const apply = (env: Bindings, cmd: LifecycleCommand) => reach<ApplyResult>(() => instanceObject(env, cmd.instanceKey).apply(cmd));
-const view = (env: Bindings, key: string) => reach<InstanceRecord | null>(() => instanceObject(env, key).view());
+const apply = (env: Bindings, cmd: LifecycleCommand) => reach(() => instanceObject(env, cmd.instanceKey).apply(cmd));
+const view = (env: Bindings, key: string) => reach(() => instanceObject(env, key).view());
 
 /** The instance with its recent history, or null when it was never created. */
 async function current(env: Bindings, key: string): Promise<(Current & { instance: InstanceRecord }) | null> {
-  const d = await reach<InstanceDetails | null>(() => instanceObject(env, key).details(RECENT_EVENTS));
+  const d = await reach(() => instanceObject(env, key).details(RECENT_EVENTS));
   if (!d) return null;
   return { instance: d.instance, version: d.instance.version, plan: d.instance.plan, events: d.events, complete: d.events.length < RECENT_EVENTS };
 }

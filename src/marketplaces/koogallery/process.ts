@@ -6,7 +6,7 @@
 import type { Bindings } from "../../bindings";
 import { forwardPersonalData, type KooGalleryConfig } from "../../config";
 import type { ApplyResult } from "../../instance/instance-object";
-import type { InstanceRecord, JsonObject, LifecycleCommand } from "../../lifecycle/types";
+import type { JsonObject, LifecycleCommand } from "../../lifecycle/types";
 import { cachedAnswer, rememberAnswer } from "./answer-cache";
 import { appInfoFor } from "./app-info";
 import { commandFor, instanceKey } from "./commands";
@@ -68,7 +68,7 @@ async function queryInstances(call: KooGalleryCall, env: Bindings, config: KooGa
   if (call.nonce && !(await instanceObject(env, instanceKey(ids[0]!)).claimNonce(call.nonce))) {
     throw new KooGalleryFault(RESULT.authFailed, "nonce already used or timestamp outside the allowed window");
   }
-  const instances = (await Promise.all(ids.map((id) => instanceObject(env, instanceKey(id)).view()))) as Array<InstanceRecord | null>;
+  const instances = await Promise.all(ids.map((id) => instanceObject(env, instanceKey(id)).view()));
   const info: JsonObject[] = [];
   let encryptType: string | undefined;
   for (const instance of instances) {
