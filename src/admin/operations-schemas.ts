@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { parseWindow } from "../projection/search";
 import { SEARCH_STATUSES } from "../projection/types";
-import { ConnectorName, DeliveryId, InstanceKey } from "./schemas";
+import { ConnectorName, DeliveryId, InstanceKey, pageOf } from "./schemas";
 
 const isoDateTime = z.iso.datetime({ offset: true });
 const cursor = z.string().min(1).max(512).optional().meta({ description: "`cursor` from the previous page (opaque)." });
@@ -94,12 +94,7 @@ const IndexedInstance = z
   })
   .meta({ id: "IndexedInstance" });
 
-export const InstanceSearchPage = z
-  .object({
-    items: z.array(IndexedInstance).meta({ description: "Most recently changed first. `GET /admin/instances/{key}` has the details." }),
-    cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .meta({ id: "InstanceSearchPage" });
+export const InstanceSearchPage = pageOf(IndexedInstance, "Most recently changed first. `GET /admin/instances/{key}` has the details.", "InstanceSearchPage");
 
 export const DeliverySearchQuery = z.object({
   status: z.enum(SEARCH_STATUSES).optional().meta({
@@ -126,12 +121,7 @@ const IndexedDelivery = z
   })
   .meta({ id: "IndexedDelivery" });
 
-export const DeliverySearchPage = z
-  .object({
-    items: z.array(IndexedDelivery).meta({ description: "Most recently changed first." }),
-    cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .meta({ id: "DeliverySearchPage" });
+export const DeliverySearchPage = pageOf(IndexedDelivery, "Most recently changed first.", "DeliverySearchPage");
 
 // ---- figures --------------------------------------------------------------------------------
 

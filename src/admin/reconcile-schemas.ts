@@ -6,7 +6,7 @@
  */
 /// <reference types="zod-openapi" />
 import { z } from "zod";
-import { ConnectorName, InstanceKey } from "./schemas";
+import { ConnectorName, InstanceKey, pageOf } from "./schemas";
 
 const isoDateTime = z.iso.datetime({ offset: true });
 
@@ -29,12 +29,7 @@ const DriftItem = z
   })
   .meta({ id: "Drift" });
 
-export const DriftPage = z
-  .object({
-    items: z.array(DriftItem).meta({ description: "Newest drift first." }),
-    cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .meta({ id: "DriftPage" });
+export const DriftPage = pageOf(DriftItem, "Newest drift first.", "DriftPage");
 
 export const ReconcileRequest = z
   .strictObject({ limit: z.number().int().min(1).max(500).optional().meta({ description: "Instances to visit in this run (default 100, as the cron)." }) })

@@ -183,6 +183,16 @@ export const RefsUpdateRequest = z
 
 export const InstanceResponse = z.object({ instance: InstanceView, personalData: PersonalData }).meta({ id: "InstanceResponse" });
 
+/** One page of a listing: its items in the order `order` describes, and the cursor to the next page. */
+export function pageOf<T extends z.ZodType>(item: T, order: string, id: string) {
+  return z
+    .object({
+      items: z.array(item).meta({ description: order }),
+      cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
+    })
+    .meta({ id });
+}
+
 // ---- dead letters ---------------------------------------------------------------------------
 
 export const DeadLetterQuery = z.object({
@@ -202,12 +212,7 @@ const DeadLetter = z
   })
   .meta({ id: "DeadLetter" });
 
-export const DeadLetterPage = z
-  .object({
-    items: z.array(DeadLetter).meta({ description: "Newest first." }),
-    cursor: z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null on the last page." }),
-  })
-  .meta({ id: "DeadLetterPage" });
+export const DeadLetterPage = pageOf(DeadLetter, "Newest first.", "DeadLetterPage");
 
 // ---- replay ---------------------------------------------------------------------------------
 
