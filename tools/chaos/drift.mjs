@@ -38,7 +38,7 @@
 export function driftTimeline(prng, plan) {
   const span = Math.max(0, plan.toMs - plan.fromMs);
   const editsAtMs = Array.from({ length: plan.edits }, () => plan.fromMs + Math.floor(prng.next() * span)).sort((a, b) => a - b);
-  return { editsAtMs, sweepsAtMs: [...plan.sweepsAtMs].sort((a, b) => a - b) };
+  return { editsAtMs, untilMs: plan.toMs, sweepsAtMs: [...plan.sweepsAtMs].sort((a, b) => a - b) };
 }
 
 /**
@@ -88,7 +88,7 @@ export function driftEditor({ prng, mor }) {
 /**
  * Plays the edits and the mid-run sweeps.
  * @param {object} o
- * @param {{editsAtMs: number[], sweepsAtMs: number[]}} o.timeline
+ * @param {{editsAtMs: number[], untilMs: number, sweepsAtMs: number[]}} o.timeline
  * @param {number} o.t0
  * @param {ReturnType<typeof driftEditor>} o.editor
  * @param {(limit: number) => Promise<SweepRecord["summary"]>} o.reconcile one POST /admin/reconcile
@@ -104,7 +104,13 @@ export async function playDrift({ timeline, t0, editor, reconcile, log }) {
   const editAll = async () => {
     for (const at of timeline.editsAtMs) {
       await sleep(t0 + at - Date.now());
-      const edit = editor.editOne(Date.now() - t0);
+      // Subscriptions appear as the vendor hands out refs, late under faults: an edit with none
+      // left to pick waits for one, until the end of the window.
+      let edit = editor.editOne(Date.now() - t0);
+      while (!edit && Date.now() - t0 < timeline.untilMs) {
+        await sleep(1_000);
+        edit = editor.editOne(Date.now() - t0);
+      }
       if (!edit) continue;
       edits.push(edit);
       log(`t=${(edit.atMs / 1000).toFixed(1)}s drift: ${edit.kind} MOR subscription ${edit.subscriptionId} ${JSON.stringify(edit.change)}`);

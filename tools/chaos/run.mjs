@@ -237,6 +237,10 @@ async function drainDeliveries({ url, keys, timeoutMs, received, log }) {
 async function finalSweeps({ url, keys, t0, reconcile, received, timeoutMs, log }) {
   /** @type {import("./drift.mjs").SweepRecord[]} */
   const sweeps = [...(await sweepRound({ phase: "final", t0, reconcile, maxCalls: 10 }))];
+  const first = totalOf(sweeps);
+  log(
+    `final sweep 0 (ends the walk in progress): checked ${first.checked}, drifted ${first.drifted}, repairs queued ${first.repaired}, resolved ${first.resolved}, skipped ${first.skipped}, errors ${first.errors}`,
+  );
   /** @type {Map<string, any>|null} */
   let views = null;
   let settled = true;
