@@ -52,9 +52,9 @@
  * @param {object} o
  * @param {DriftInput|undefined} o.drift
  * @param {Map<string, InstanceMor>} o.instances by instance key
- * @param {Array<{at: string, path: string, ok: boolean, body: string}>} o.mor every request MOR received
+ * @param {import("./check.mjs").Received[]} o.mor every request MOR received
  * @param {Array<{id: string, type: string, data: Record<string, unknown>}>} o.ops operational events received at /ops
- * @param {(r: {path: string, body: string}) => string|null} o.effectId MOR effect identity (check.mjs)
+ * @param {(r: import("./check.mjs").Received) => string|null} o.effectId MOR effect identity (check.mjs)
  * @param {{add: (kind: string, line: string) => void}} o.problems
  * @returns {DriftCounts}
  */

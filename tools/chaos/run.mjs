@@ -305,7 +305,12 @@ async function listDrift(url) {
   return items;
 }
 
-/** One POST /admin/reconcile; null when the gateway does not answer 200 (down, restarting). @param {string} url @param {number} limit */
+/**
+ * One POST /admin/reconcile; null when the gateway does not answer 200 (down, restarting).
+ * @param {string} url
+ * @param {number} limit
+ * @returns {Promise<import("./drift.mjs").SweepRecord["summary"]>}
+ */
 async function adminReconcile(url, limit) {
   try {
     const res = await fetch(`${url}/admin/reconcile`, {
@@ -315,7 +320,7 @@ async function adminReconcile(url, limit) {
       signal: AbortSignal.timeout(60_000),
     });
     if (!res.ok) return null;
-    return await res.json();
+    return /** @type {import("./drift.mjs").SweepRecord["summary"]} */ (await res.json());
   } catch {
     return null;
   }
