@@ -35,6 +35,7 @@ import {
   deadLetterSummary,
   earliestLease,
   getDelivery,
+  deliveryChangedSince,
   hasOpenDelivery,
   insertDelivery,
   isSettled,
@@ -109,9 +110,10 @@ export interface Entitlement {
 }
 
 /** The sweep's view of one instance: what MOR should hold, or why it is not checked now. */
-export type ReconcileCheck = { check: MorExpectation } | { skip: "unknown" | "test" | "no_ref" | "in_flight" };
+export type ReconcileCheck = { check: MorExpectation } | { skip: "unknown" | "test" | "no_ref" | "in_flight" | "changed_since_listing" };
 
-export type ReconcileRecord = "agree" | "resolved" | "drifted" | "repairing";
+/** `skipped`: a MOR delivery changed after the listing was asked for, so the listing may predate it. */
+export type ReconcileRecord = "agree" | "resolved" | "drifted" | "repairing" | "skipped";
 
 export interface AttemptReport {
   deliveryId: string;
@@ -317,8 +319,11 @@ export class InstanceObject extends DurableObject<Bindings> {
     return { key, state, expiresAt, plan: withoutPersonalData(instance.plan), test, updatedAt };
   }
 
-  /** What MOR should hold for this instance (docs/reconciliation.md). Read-only. */
-  async morExpectation(): Promise<ReconcileCheck> {
+  /**
+   * What MOR should hold for this instance (docs/reconciliation.md). Read-only. `listedAtMs`: when
+   * the sweep asked MOR for its listing; a MOR delivery that changed since may not show in it.
+   */
+  async morExpectation(listedAtMs?: number): Promise<ReconcileCheck> {
     const instance = this.#hasSchema ? readInstance(this.#sql) : null;
     if (!instance) return { skip: "unknown" };
     if (instance.test) return { skip: "test" };
@@ -326,6 +331,7 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (!/^\d+$/.test(subscriptionId)) return { skip: "no_ref" };
     // A delivery on its way will change what MOR holds: judge after it settles.
     if (hasOpenDelivery(this.#sql, "mor")) return { skip: "in_flight" };
+    if (this.#morChangedSince(listedAtMs)) return { skip: "changed_since_listing" };
     return { check: { subscriptionId: subscriptionId.replace(/^0+(?=\d)/, ""), target: lastMorEvent(this.#sql)?.target ?? null } };
   }
 
@@ -334,7 +340,7 @@ export class InstanceObject extends DurableObject<Bindings> {
    * MOR-bound event is sent again as a new delivery through the outbox (once per drift); agreement
    * ends a recorded drift and announces `instance.drift_repaired`.
    */
-  async recordReconcile(connector: "mor", verdict: Verdict, repair: boolean): Promise<ReconcileRecord> {
+  async recordReconcile(connector: "mor", verdict: Verdict, repair: boolean, listedAtMs?: number): Promise<ReconcileRecord> {
     const instance = this.#hasSchema ? readInstance(this.#sql) : null;
     if (!instance) return verdict.agree ? "agree" : "drifted";
     const now = Date.now();
@@ -344,6 +350,8 @@ export class InstanceObject extends DurableObject<Bindings> {
     let staged = false;
     let drift: DriftProjection | null = null;
     const result = this.#transaction((): ReconcileRecord => {
+      // A delivery that settled between morExpectation and now: the verdict is already stale.
+      if (this.#morChangedSince(listedAtMs)) return "skipped";
       const existing = readDrift(this.#sql, connector);
       if (verdict.agree) {
         if (!existing) return "agree";
@@ -408,6 +416,10 @@ export class InstanceObject extends DurableObject<Bindings> {
     if (drift || deliveries.length > 0) this.ctx.waitUntil(project(this.env, { drifts: drift ? [drift] : [], deliveries }));
     if (staged) await this.#relayOps();
     return result;
+  }
+
+  #morChangedSince(listedAtMs: number | undefined): boolean {
+    return listedAtMs !== undefined && deliveryChangedSince(this.#sql, "mor", listedAtMs);
   }
 
   /** Merges refs (ids in partner systems) into the instance. Returns null for an unknown instance. */

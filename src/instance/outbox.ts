@@ -70,6 +70,14 @@ export function hasOpenDelivery(sql: SqlStorage, connector: ConnectorName): bool
   return hasOpen(openEntries(sql), connector);
 }
 
+/**
+ * True when a delivery of the connector was created, attempted or settled at or after `sinceMs`
+ * (`updated_at` is an ISO time, so strings compare in time order).
+ */
+export function deliveryChangedSince(sql: SqlStorage, connector: ConnectorName, sinceMs: number): boolean {
+  return sql.exec("SELECT 1 FROM deliveries WHERE connector = ? AND updated_at >= ? LIMIT 1", connector, new Date(sinceMs).toISOString()).toArray().length > 0;
+}
+
 /** A `pending` row is inserted because it is about to be sent: that send is counted here. */
 export function insertDelivery(
   sql: SqlStorage,

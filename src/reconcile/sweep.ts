@@ -25,7 +25,7 @@ export interface SweepSummary {
   repaired: number;
   /** Earlier drifts found in agreement in this run (announced as instance.drift_repaired). */
   resolved: number;
-  /** Not judged now: a MOR delivery in flight, a test instance, no usable ref. */
+  /** Not judged now: a MOR delivery in flight or changed since the listing, a test instance, no usable ref. */
   skipped: number;
   errors: number;
   /** The last instance key of this run when more remain; null when the walk went round. */
@@ -46,6 +46,9 @@ export async function runSweep(env: Bindings, limit = RECONCILE_BATCH): Promise<
     await index.advanceReconcile("mor", null, true);
     return summary;
   }
+  // Taken before MOR is asked: an instance whose MOR delivery changed after it is not judged on
+  // this listing, which may predate that delivery's effect.
+  const listedAt = Date.now();
   const listed = await listSubscriptions(config);
   if (listed.kind === "error") {
     // Nothing judged on a failed listing; the same slice is tried again in the next run.
@@ -54,7 +57,7 @@ export async function runSweep(env: Bindings, limit = RECONCILE_BATCH): Promise<
   }
   const byId = new Map(listed.subscriptions.map((s) => [s.id, s]));
   for (let i = 0; i < slice.keys.length; i += CONCURRENCY) {
-    await Promise.all(slice.keys.slice(i, i + CONCURRENCY).map((key) => checkOne(env, key, byId, config.deleteAction, repair, summary)));
+    await Promise.all(slice.keys.slice(i, i + CONCURRENCY).map((key) => checkOne(env, key, byId, listedAt, config.deleteAction, repair, summary)));
   }
   const last = slice.keys.at(-1)!;
   await index.advanceReconcile("mor", last, slice.done);
@@ -68,20 +71,25 @@ async function checkOne(
   env: Bindings,
   key: string,
   byId: Map<string, MorSubscription>,
+  listedAt: number,
   deleteAction: 1 | 2 | 3,
   repair: boolean,
   summary: SweepSummary,
 ): Promise<void> {
   try {
     const stub = instanceObject(env, key);
-    const check = await stub.morExpectation();
+    const check = await stub.morExpectation(listedAt);
     if ("skip" in check) {
       summary.skipped++;
       return;
     }
-    summary.checked++;
     const verdict = compareMor(check.check, byId.get(check.check.subscriptionId), deleteAction);
-    const recorded = await stub.recordReconcile("mor", verdict, repair);
+    const recorded = await stub.recordReconcile("mor", verdict, repair, listedAt);
+    if (recorded === "skipped") {
+      summary.skipped++;
+      return;
+    }
+    summary.checked++;
     if (recorded === "agree") summary.inAgreement++;
     else if (recorded === "resolved") {
       summary.inAgreement++;

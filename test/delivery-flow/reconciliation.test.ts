@@ -158,6 +158,37 @@ describe("reconciliation sweep", () => {
     await eventually(async () => driftEvents("instance.drift_repaired", released.key)[0]);
   });
 
+  it("a MOR delivery that settles while the sweep is under way is not taken for drift: the listing predates it", async () => {
+    const { key, subscriptionId } = await instanceToldMor("renewed");
+    const instanceId = key.slice("koogallery:".length);
+    const newEndS = Date.UTC(2031, 0, 1) / 1000;
+    // MOR is listed (end 2030), then, before the sweep reads the instance, a renewal reaches MOR
+    // and its delivery settles: the instance now expects 2031, the listing still shows 2030.
+    const handle = partners.handle.bind(partners);
+    let raced = false;
+    partners.handle = async (request: Request) => {
+      if (raced || !new URL(request.url).pathname.endsWith("subscriptions_get")) return handle(request);
+      raced = true;
+      const listing = await handle(request);
+      expectSigned(await v1({ activity: "refreshInstance", instanceId, orderId: unique("RN"), expireTime: "20310101000000" }), "000000");
+      await eventually(async () => partners.morSubscriptions.get(subscriptionId)?.tillS === newEndS);
+      await eventually(async () => (await details(key))?.deliveries.every((d) => d.status === "delivered" || d.status === "skipped"));
+      return listing;
+    };
+
+    await sweep(true);
+    expect(raced).toBe(true);
+    const after = (await details(key))!;
+    expect(after.drift).toEqual([]);
+    // No repair was queued: the renewal's own delivery is the last MOR delivery.
+    expect(after.deliveries.filter((d) => d.connector === "mor")).toHaveLength(2);
+    expect(driftEvents("instance.drift_detected", key)).toEqual([]);
+    // The next walk lists MOR after the renewal and finds agreement.
+    partners.handle = handle;
+    await sweep(true);
+    expect((await details(key))!.drift).toEqual([]);
+  });
+
   it("the Cron Trigger's scheduled handler runs the same sweep", async () => {
     const renewed = await instanceToldMor("renewed");
     partners.editMor(renewed.subscriptionId, { gone: true });

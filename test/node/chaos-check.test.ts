@@ -126,6 +126,130 @@ const call = (over: Partial<CallRecord> = {}): CallRecord => ({
 const judge = (partners = cleanPartners(), calls: CallRecord[] = [call()], views = new Map([[KEY, view()]])) =>
   judgeRun({ runs: [run()], views, received: partners, calls, downtimes: [{ killedAt: 10_000, readyAt: 20_000 }], deadLetters: 0 });
 
+/** The fixture's instance after its release: the run brought its MOR subscription back (disabled). */
+const RESURRECTED = { id: SUB, status: "disabled", user_id: "0", service_id: "0", subscription_memo: "", subscription_until_canceled: "1" };
+const REPAIR_AT = "2026-12-02T10:01:00.000Z";
+const opsHit = (id: string, type: string, data: Record<string, unknown>) =>
+  received({ path: "/ops", headers: { "webhook-id": id }, body: JSON.stringify({ id, type, occurredAt: REPAIR_AT, data }) });
+const driftData = { connector: "mor", instanceKey: KEY, partnerValue: "disabled", instanceValue: "gone", since: REPAIR_AT };
+
+/** The fixture with MOR deliveries timed, plus a repair of the release (a second MOR delivery of event 4). */
+function viewWithRepair(repair = true): InstanceView {
+  const v = view();
+  v.deliveries = v.deliveries.map((d) => (d.connector === "mor" ? { ...d, createdAt: `2026-12-02T10:00:0${d.eventSeq}.000Z` } : d));
+  if (repair) v.deliveries.push({ deliveryId: "dlv_m4r", eventSeq: 4, connector: "mor", status: "delivered", reason: null, attempts: 1, createdAt: REPAIR_AT });
+  return v;
+}
+
+/** A run whose sweeps found the resurrected subscription, re-sent the release, and saw MOR agree. */
+function repairedRun(o: { edited?: boolean; announced?: boolean; repair?: boolean; left?: boolean } = {}) {
+  const { edited = true, announced = true, repair = true, left = false } = o;
+  const partners = cleanPartners();
+  if (repair) partners.mor.push(morDelete({ at: "2026-12-02T10:01:01.000Z" }));
+  if (announced)
+    partners.vendor.push(
+      opsHit("ops_dd_1", "instance.drift_detected", driftData),
+      opsHit("ops_dr_1", "instance.drift_repaired", { ...driftData, partnerValue: "absent", repairedBy: "resend" }),
+    );
+  return judgeRun({
+    runs: [run()],
+    views: new Map([[KEY, viewWithRepair(repair)]]),
+    received: partners,
+    calls: [call()],
+    downtimes: [],
+    deadLetters: 0,
+    drift: {
+      edits: edited ? [{ atMs: 50_000, subscriptionId: SUB, kind: "resurrect", change: { state: "disabled" } }] : [],
+      sweeps: [
+        {
+          phase: "final",
+          atMs: 120_000,
+          summary: { checked: 1, inAgreement: 0, drifted: 1, repaired: 1, resolved: 0, skipped: 0, errors: 0, cursor: null, done: true },
+        },
+      ],
+      morAtDrain: edited ? [RESURRECTED] : [],
+      morAtEnd: left ? [RESURRECTED] : [],
+      listed: left ? [{ instanceKey: KEY, connector: "mor", partnerValue: "disabled", instanceValue: "gone" }] : [],
+    },
+  });
+}
+
+describe("chaos verdict: drift", () => {
+  it("passes a drift the sweeps found and repaired: the repair re-sends the latest MOR-bound event, for an edited instance", () => {
+    const v = repairedRun();
+    expect(v.problems).toEqual([]);
+    expect(v.drift).toMatchObject({ edits: 1, atDrain: 1, found: 1, repairs: 1, repaired: 1, left: 0, disagreeAtEnd: 0, falseDrifts: 0, badRepairs: 0 });
+    expect(v.ok).toBe(true);
+  });
+
+  it("fails a repair on an instance that never drifted", () => {
+    const v = repairedRun({ edited: false, announced: false });
+    expect(v.drift.badRepairs).toBe(1);
+    expect(v.problems.join("\n")).toMatch(/repair dlv_m4r .* without drift/);
+    expect(v.ok).toBe(false);
+  });
+
+  it("fails a drift announced where the run never edited MOR", () => {
+    const v = repairedRun({ edited: false });
+    expect(v.drift.falseDrifts).toBe(1);
+    expect(v.ok).toBe(false);
+  });
+
+  it("fails a repair that re-sends an older event than the latest MOR-bound one", () => {
+    const partners = cleanPartners();
+    partners.vendor.push(
+      opsHit("ops_dd_1", "instance.drift_detected", driftData),
+      opsHit("ops_dr_1", "instance.drift_repaired", { ...driftData, repairedBy: "resend" }),
+    );
+    const stale = viewWithRepair(false);
+    stale.deliveries.push({ deliveryId: "dlv_m3r", eventSeq: 3, connector: "mor", status: "skipped", reason: null, attempts: 0, createdAt: REPAIR_AT });
+    const v = judgeRun({
+      runs: [run()],
+      views: new Map([[KEY, stale]]),
+      received: partners,
+      calls: [call()],
+      downtimes: [],
+      deadLetters: 0,
+      drift: {
+        edits: [{ atMs: 1, subscriptionId: SUB, kind: "resurrect", change: { state: "disabled" } }],
+        sweeps: [],
+        morAtDrain: [RESURRECTED],
+        morAtEnd: [],
+        listed: [],
+      },
+    });
+    expect(v.drift.badRepairs).toBe(1);
+    expect(v.ok).toBe(false);
+  });
+
+  it("fails drift left at the end, in MOR and in the gateway's drift list", () => {
+    const v = repairedRun({ left: true });
+    expect(v.drift).toMatchObject({ left: 1, disagreeAtEnd: 1 });
+    expect(v.ok).toBe(false);
+  });
+
+  it("fails a drift after the drain that no sweep announced", () => {
+    const v = repairedRun({ announced: false, repair: false });
+    expect(v.drift.missed).toBe(1);
+    expect(v.ok).toBe(false);
+  });
+
+  it("counts no drift for an edit a later lifecycle effect overwrote", () => {
+    const v = judgeRun({
+      runs: [run()],
+      views: new Map([[KEY, viewWithRepair(false)]]),
+      received: cleanPartners(),
+      calls: [call()],
+      downtimes: [],
+      deadLetters: 0,
+      drift: { edits: [{ atMs: 1, subscriptionId: SUB, kind: "end", change: { end: 2_200_000_000 } }], sweeps: [], morAtDrain: [], morAtEnd: [], listed: [] },
+    });
+    expect(v.problems).toEqual([]);
+    expect(v.drift).toMatchObject({ edits: 1, atDrain: 0, found: 0, repairs: 0, left: 0 });
+    expect(v.ok).toBe(true);
+  });
+});
+
 describe("chaos verdict", () => {
   it("passes a run where every partner got exactly the implied effects, counting re-sends apart", () => {
     const v = judge();

@@ -4,7 +4,9 @@
  * timeout and with Retry-After, and the marketplaces sending every step 1-3 times plus late
  * duplicates. At the end every instance must be in the state its lifecycle implies, and every
  * partner must have exactly the implied effects, in order: no loss, no doubled effect, no
- * misorder, nothing left pending, no 5xx to a marketplace outside the gateway's downtime.
+ * misorder, nothing left pending, no 5xx to a marketplace outside the gateway's downtime. MOR
+ * subscriptions edited behind the gateway's back during the run are found by the reconciliation
+ * sweeps and repaired (RECONCILE_REPAIR), and no drift is left.
  */
 import { describe, expect, it } from "vitest";
 import { PRESETS, formatSummary, runChaos, type ChaosResult } from "../../tools/chaos/index.mjs";
@@ -25,6 +27,19 @@ describe("chaos run (small)", () => {
     expect(v.gateway.stateMismatch, summary).toBe(0);
     expect(v.gateway.unacknowledged, summary).toBe(0);
     expect(v.calls.serverErrors, summary).toBe(0);
+    // MOR was edited behind the gateway's back while the faults were on: the sweeps found the
+    // drift, repaired every one by re-sending the current state, and none is left.
+    expect(v.drift.edits, summary).toBeGreaterThan(0);
+    expect(v.drift.found, summary).toBeGreaterThan(0);
+    expect(v.drift.repaired, summary).toBe(v.drift.found);
+    expect(v.drift.repairs, summary).toBeGreaterThan(0);
+    expect(v.drift.left, summary).toBe(0);
+    expect(v.drift.disagreeAtEnd, summary).toBe(0);
+    expect({ falseDrifts: v.drift.falseDrifts, missed: v.drift.missed, badRepairs: v.drift.badRepairs }, summary).toEqual({
+      falseDrifts: 0,
+      missed: 0,
+      badRepairs: 0,
+    });
     expect(result.ok, summary).toBe(true);
   }, 420_000);
 });

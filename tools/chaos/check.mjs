@@ -15,8 +15,11 @@
  *   misordered.
  * A request for an effect the partner had already accepted is a re-send (at-least-once delivery,
  * expected under faults); a second effect for one event, or one no event explains, is doubled.
+ * Repairs of drift (a sweep re-sending an instance's latest MOR-bound event) are judged in
+ * check-drift.mjs: allowed only where the run edited MOR and the gateway announced the drift.
  */
 import { createHash } from "node:crypto";
+import { driftOk, judgeDrift } from "./check-drift.mjs";
 import { reactingConnectors } from "./workload.mjs";
 
 const PARTNERS = /** @type {const} */ (["vendor", "koodrive", "mor"]);
@@ -26,7 +29,7 @@ const MOR_PREFIX = "/billing/api/";
 /**
  * @typedef {{instance: {key: string, state: string, expiresAt: string|null, refs: Record<string, string>},
  *   events: Array<{seq: number, type: string, occurredAt: string}>,
- *   deliveries: Array<{deliveryId: string, eventSeq: number, connector: string, status: string, reason: string|null, attempts: number}>}} InstanceView
+ *   deliveries: Array<{deliveryId: string, eventSeq: number, connector: string, status: string, reason: string|null, attempts: number, createdAt?: string}>}} InstanceView
  * @typedef {{at: string, method: string, path: string, headers: Record<string, string>, body: string, status: number, ok: boolean, verdict: string, injected: boolean, slow?: boolean, fields: Record<string, unknown>, warnings: string[]}} Received
  * @typedef {{vendor: Received[], koodrive: Received[], mor: Received[]}} ReceivedByPartner
  * @typedef {import("./marketplace.mjs").CallRecord} CallRecord
@@ -50,6 +53,7 @@ const MOR_PREFIX = "/billing/api/";
  * @property {{total: number, byConnector: Record<string, number>, delivered: number, pending: number, skipped: number, dead: number}} deliveries
  * @property {{sent: number, copies: number, late: number, lateStale: number, lateRefused: number, lateDropped: number, retries: number, serverErrors: number, serverErrorsInDowntime: number, badSignatures: number}} calls
  * @property {number} deadLetters
+ * @property {import("./check-drift.mjs").DriftCounts} drift
  * @property {{lost: number, doubled: number, misordered: number}} totals
  * @property {string[]} problems  one line each, the first of every kind kept
  */
@@ -66,9 +70,10 @@ const OPS_PATH = "/ops";
  * @param {import("./faults.mjs").Downtime[]} input.downtimes
  * @param {number} input.deadLetters  items listed by GET /admin/dead-letters
  * @param {number} [input.downtimeGraceMs] after a restart the gateway may still be warming up
+ * @param {import("./check-drift.mjs").DriftInput} [input.drift] the drift case; without it, any repair fails the run
  * @returns {Verdict}
  */
-export function judgeRun({ runs, views, received: all, calls, downtimes, deadLetters, downtimeGraceMs = 2_000 }) {
+export function judgeRun({ runs, views, received: all, calls, downtimes, deadLetters, downtimeGraceMs = 2_000, drift }) {
   // Operational events (connector.paused by the circuit breaker, …) reach the mock vendor at
   // /ops; they are not partner deliveries and are counted apart.
   const received = { ...all, vendor: all.vendor.filter((r) => !r.path.startsWith(OPS_PATH)) };
@@ -241,6 +246,8 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
   }
 
   // ---- per instance and partner: exactly the implied effects, in order ----------------------
+  /** @type {Map<string, import("./check-drift.mjs").InstanceMor>} */
+  const morOf = new Map();
   for (const [key, { run, view, expectedTypes, events }] of instances) {
     const label = run.plan.label;
     // The gateway's events aligned with the lifecycle's, so values (times) come from the real event.
@@ -255,11 +262,11 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
         // (the same effect again at once) collapsed on both sides; a re-send that lands after a
         // later effect stays, and shows as doubled and misordered.
         const sub = view.instance.refs["mor.subscriptionId"] ?? "?";
-        const want = collapse(
-          aligned
-            .filter(({ type }) => reactingConnectors(type).includes("mor"))
-            .map(({ type, event, index }) => expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload)),
-        );
+        const implied = aligned
+          .filter(({ type }) => reactingConnectors(type).includes("mor"))
+          .map(({ type, event, index }) => ({ seq: event?.seq ?? null, effect: expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload) }));
+        morOf.set(key, { label, sub, implied, deliveries: view.deliveries });
+        const want = collapse(implied.map((x) => x.effect));
         const got = collapse(morAccepted.get(sub) ?? []);
         const cmp = compareSequences(want, got);
         tally(partners.mor, cmp, problems, `${label} mor: accepted ${got.join(" ")} but the lifecycle implies ${want.join(" ")}`);
@@ -321,6 +328,20 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
     }
   }
 
+  // ---- drift: edits, sweeps, repairs ----------------------------------------------------------
+  /** @type {Map<string, {id: string, type: string, data: Record<string, unknown>}>} */
+  const ops = new Map();
+  for (const r of all.vendor) {
+    if (!r.path.startsWith(OPS_PATH) || !r.ok) continue;
+    try {
+      const e = JSON.parse(r.body);
+      if (e && typeof e.id === "string") ops.set(e.id, { id: e.id, type: String(e.type), data: e.data ?? {} });
+    } catch {
+      /* not JSON: nothing to learn */
+    }
+  }
+  const driftCounts = judgeDrift({ drift, instances: morOf, mor: received.mor, ops: [...ops.values()], effectId: morEffectId, problems });
+
   const totals = {
     lost: gateway.eventsLost + PARTNERS.reduce((n, p) => n + partners[p].lost, 0),
     doubled: gateway.eventsDoubled + PARTNERS.reduce((n, p) => n + partners[p].doubled, 0),
@@ -335,8 +356,9 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
     gateway.unacknowledged === 0 &&
     callCounts.serverErrors === 0 &&
     callCounts.badSignatures === 0 &&
-    callCounts.lateRefused === 0;
-  return { ok, partners, gateway, deliveries, calls: callCounts, deadLetters, totals, problems: problems.lines() };
+    callCounts.lateRefused === 0 &&
+    driftOk(driftCounts);
+  return { ok, partners, gateway, deliveries, calls: callCounts, deadLetters, drift: driftCounts, totals, problems: problems.lines() };
 }
 
 /** @param {Received[]} list @returns {PartnerCounts} */

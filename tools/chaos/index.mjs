@@ -3,7 +3,8 @@
  * @module tools/chaos
  * `npm run chaos [-- --large] [--seed <s>]`: the whole system under failure (README of this folder).
  * Prints one summary table and exits non-zero on any loss, doubled effect, misorder, delivery
- * left pending, wrong final state or 5xx answered to a marketplace outside the gateway's downtime.
+ * left pending, wrong final state, 5xx answered to a marketplace outside the gateway's downtime,
+ * or drift found where MOR was not edited, missed, wrongly repaired or left at the end.
  * In-process: {@link runChaos}.
  */
 import { parseArgs } from "node:util";
@@ -28,6 +29,7 @@ marketplace simulator together, injects faults, and checks every instance and pa
   --instances <n>         override the preset's instance count
   --fail-rate <0..1>      share of partner calls refused while faults are on (default 0.6)
   --scale <x>             RETRY_DELAY_SCALE for the gateway (small 0.001, large 0.01)
+  --drift-edits <n>       MOR subscriptions edited behind the gateway's back (small 8, large 40)
   --stale-duplicates      also send late KooGallery freeze/unfreeze copies after the state moved on,
                           with their original timestamp (needs the gateway's stale-call rule)
   --keep                  keep the work directory (persisted state, gateway and partner logs)
@@ -48,6 +50,7 @@ export async function runCli(argv) {
         instances: { type: "string" },
         "fail-rate": { type: "string" },
         scale: { type: "string" },
+        "drift-edits": { type: "string" },
         "stale-duplicates": { type: "boolean" },
         keep: { type: "boolean" },
         json: { type: "boolean" },
@@ -75,6 +78,10 @@ export async function runCli(argv) {
     preset.instances = number(values.instances, "instances", (n) => Number.isInteger(n) && n >= 3 && n <= 2000) ?? preset.instances;
     preset.failRate = number(values["fail-rate"], "fail-rate", (n) => n >= 0 && n <= 1) ?? preset.failRate;
     preset.scale = number(values.scale, "scale", (n) => n > 0 && n <= 1) ?? preset.scale;
+    preset.drift = {
+      ...preset.drift,
+      edits: number(values["drift-edits"], "drift-edits", (n) => Number.isInteger(n) && n >= 0 && n <= 2000) ?? preset.drift.edits,
+    };
   } catch (err) {
     process.stderr.write(`chaos: ${err instanceof Error ? err.message : String(err)}\n`);
     return 2;

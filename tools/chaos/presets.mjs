@@ -27,6 +27,10 @@
  * @property {number} liftAtMs        all faults off (the workload itself usually ends before)
  * @property {number} stepDeadlineMs  how long a marketplace keeps retrying one step
  * @property {number} drainTimeoutMs  how long to wait, faults lifted, for every delivery to settle
+ * @property {{edits: number, fromMs: number, toMs: number, sweepsAtMs: number[], afterDrain: number}} drift
+ *   MOR subscriptions edited behind the gateway's back at seeded times in [fromMs, toMs], and
+ *   reconciliation sweeps while faults are on; `afterDrain` more edits once the deliveries are
+ *   drained, before the final sweeps (drift.mjs)
  */
 
 /** Past the gateway's 15 s client timeout (src/connectors/http.ts ATTEMPT_TIMEOUT_MS). */
@@ -59,6 +63,8 @@ export const PRESETS = Object.freeze({
     liftAtMs: 95_000,
     stepDeadlineMs: 120_000,
     drainTimeoutMs: 150_000,
+    // Refs (and so MOR subscriptions) arrive late under the vendor's faults and the restarts.
+    drift: { edits: 8, fromMs: 40_000, toMs: 90_000, sweepsAtMs: [50_000, 70_000, 88_000], afterDrain: 4 },
   },
   large: {
     name: "large",
@@ -84,5 +90,6 @@ export const PRESETS = Object.freeze({
     liftAtMs: 540_000,
     stepDeadlineMs: 300_000,
     drainTimeoutMs: 900_000,
+    drift: { edits: 40, fromMs: 60_000, toMs: 520_000, sweepsAtMs: [90_000, 150_000, 210_000, 270_000, 330_000, 390_000, 450_000, 510_000], afterDrain: 10 },
   },
 });

@@ -39,8 +39,19 @@ export function formatSummary(r) {
     ["wrong final state", `${v.gateway.stateMismatch}`],
     ["left pending", `${v.deliveries.pending}${r.drained ? "" : " (drain timed out)"}`],
     ["skipped / dead-lettered", `${v.deliveries.skipped} / ${v.deliveries.dead} (dead-letter list: ${v.deadLetters})`],
+    [
+      "drift (MOR edited behind the gateway)",
+      `${v.drift.edits} edits; ${v.drift.atDrain} still drifted after the drain · found ${v.drift.found} · repairs sent ${v.drift.repairs} · repaired ${v.drift.repaired} · left ${v.drift.left}`,
+    ],
+    [
+      "reconciliation sweeps",
+      `${v.drift.sweeps.run} calls during the run (${v.drift.sweeps.unanswered} unanswered) · ${v.drift.sweeps.final} after the drain; false drifts ${v.drift.falseDrifts} · missed ${v.drift.missed} · repairs not allowed ${v.drift.badRepairs}`,
+    ],
     ["5xx outside downtime", `${v.calls.serverErrors} (${v.calls.serverErrorsInDowntime} while the gateway was down)`],
-    ["duration", `${fmt(r.durations.totalMs)} (workload ${fmt(r.durations.workloadMs)} · drain ${fmt(r.durations.drainMs)})`],
+    [
+      "duration",
+      `${fmt(r.durations.totalMs)} (workload ${fmt(r.durations.workloadMs)} · drain ${fmt(r.durations.drainMs)} · final sweeps ${fmt(r.durations.reconcileMs)})`,
+    ],
     ["verdict", r.ok ? "PASS" : "FAIL"],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

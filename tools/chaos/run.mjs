@@ -2,8 +2,9 @@
  * @module tools/chaos/run
  * One chaos run, end to end: mock partners over HTTP, the gateway under `wrangler dev` with its
  * local state persisted in a temporary directory kept across restarts, the generated workload
- * played by the marketplaces while the fault timeline runs, then faults lifted, deliveries
- * drained (polled through the admin API), and the verdict.
+ * played by the marketplaces while the fault timeline runs and MOR subscriptions are edited behind
+ * the gateway's back (drift.mjs), then faults lifted, deliveries drained (polled through the admin
+ * API), reconciliation sweeps until MOR agrees, and the verdict.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { startWranglerDev } from "../lib/wrangler-dev.mjs";
 import { startMocks } from "../mocks/index.mjs";
 import { DEFAULT_AP_GUID, DEFAULT_RESELLER_ID } from "../simulate/calls.mjs";
 import { judgeRun } from "./check.mjs";
+import { driftEditor, driftTimeline, playDrift, sweepRound, totalOf } from "./drift.mjs";
 import { NO_FAULTS_PATCH, faultTimeline, playTimeline } from "./faults.mjs";
 import { runMarketplaces } from "./marketplace.mjs";
 import { createPrng } from "./prng.mjs";
@@ -40,7 +42,7 @@ const V2_WINDOW_MS = 50_000;
  * @property {number} scale
  * @property {import("./check.mjs").Verdict} verdict
  * @property {{count: number, downtimesMs: number[]}} restarts
- * @property {{workloadMs: number, drainMs: number, totalMs: number}} durations
+ * @property {{workloadMs: number, drainMs: number, reconcileMs: number, totalMs: number}} durations
  * @property {boolean} drained      every delivery settled before the drain timeout
  * @property {string|null} workDir  kept only with `keep`
  */
@@ -78,6 +80,7 @@ export async function runChaos(options) {
         ADMIN_TOKEN,
         RETRY_DELAY_SCALE: String(preset.scale),
         MOR_DELETE_ACTION: "1",
+        RECONCILE_REPAIR: "true",
       },
       onLog: (line) => gatewayLog.push(line),
       readyTimeoutMs: 120_000,
@@ -105,7 +108,9 @@ export async function runChaos(options) {
       liftAtMs: preset.liftAtMs,
     });
     const dev = gateway;
-    const [market, played] = await Promise.all([
+    const reconcile = (/** @type {number} */ limit) => adminReconcile(dev.url, limit);
+    const editor = driftEditor({ prng: prng.fork("drift-edits"), mor: mocks.mor });
+    const [market, played, drifted] = await Promise.all([
       runMarketplaces({
         target: { url: dev.url, key: SPEC_TEST_KEY, pathSecret: PATH_SECRET, apGuid: DEFAULT_AP_GUID, resellerId: DEFAULT_RESELLER_ID },
         plans,
@@ -117,6 +122,7 @@ export async function runChaos(options) {
         log,
       }),
       playTimeline(timeline, { t0, mocks, gateway: dev, log }),
+      playDrift({ timeline: driftTimeline(prng.fork("drift"), preset.drift), t0, editor, reconcile, log }),
     ]);
     const workloadDone = Date.now();
     mocks.setFaults("all", NO_FAULTS_PATCH);
@@ -124,23 +130,44 @@ export async function runChaos(options) {
 
     const keys = market.runs.map((r) => r.key).filter((k) => k !== null);
     const drain = await drainDeliveries({ url: dev.url, keys, timeoutMs: preset.drainTimeoutMs, received: mocks.received, log });
-    const deadLetters = await countDeadLetters(dev.url);
     const drainMs = Date.now() - workloadDone;
     log(`drain ${drain.settled ? "complete" : "TIMED OUT"} after ${(drainMs / 1000).toFixed(1)}s`);
 
+    // Reconciliation: a few more edits now that nothing will overwrite them (most MOR effects of
+    // the run land during the drain), MOR as it then stands, and sweeps (repair on) until MOR agrees.
+    const edits = [...drifted.edits];
+    for (let i = 0; i < preset.drift.afterDrain; i++) {
+      const edit = editor.editOne(Date.now() - t0);
+      if (!edit) break;
+      edits.push(edit);
+      log(`after the drain: ${edit.kind} MOR subscription ${edit.subscriptionId} ${JSON.stringify(edit.change)}`);
+    }
+    const morAtDrain = mocks.mor.subscriptions().map((sub) => ({ ...sub }));
+    const final = await finalSweeps({ url: dev.url, keys, t0, reconcile, received: mocks.received, timeoutMs: preset.drainTimeoutMs, log });
+    const views = final.views ?? drain.views;
+    const deadLetters = await countDeadLetters(dev.url);
+    const reconcileMs = Date.now() - workloadDone - drainMs;
+
     const verdict = judgeRun({
       runs: market.runs,
-      views: drain.views,
+      views,
       received: mocks.received,
       calls: market.calls,
       downtimes: played.downtimes,
       deadLetters,
+      drift: {
+        edits,
+        sweeps: [...drifted.sweeps, ...final.sweeps],
+        morAtDrain,
+        morAtEnd: mocks.mor.subscriptions().map((sub) => ({ ...sub })),
+        listed: final.listed,
+      },
     });
     if (!verdict.ok) keepDir = true;
     if (keepDir) {
       writeLogs();
       writeFileSync(join(workDir, "calls.json"), JSON.stringify(market.calls));
-      writeFileSync(join(workDir, "views.json"), JSON.stringify(Object.fromEntries(drain.views)));
+      writeFileSync(join(workDir, "views.json"), JSON.stringify(Object.fromEntries(views)));
     }
     return {
       ok: verdict.ok,
@@ -149,8 +176,8 @@ export async function runChaos(options) {
       scale: preset.scale,
       verdict,
       restarts: { count: played.downtimes.length, downtimesMs: played.downtimes.map((d) => d.readyAt - d.killedAt) },
-      durations: { workloadMs: workloadDone - t0, drainMs, totalMs: Date.now() - started },
-      drained: drain.settled,
+      durations: { workloadMs: workloadDone - t0, drainMs, reconcileMs, totalMs: Date.now() - started },
+      drained: drain.settled && final.settled,
       workDir: keepDir ? workDir : null,
     };
   } catch (err) {
@@ -197,6 +224,105 @@ async function drainDeliveries({ url, keys, timeoutMs, received, log }) {
       log(`drain: ${open.length} deliveries still open`);
     }
     await sleep(2_000);
+  }
+}
+
+/**
+ * Sweeps after the drain: one walk to finish any walk the run left half done, then whole walks,
+ * each followed by a drain of the repairs it queued, until a walk finds every instance in
+ * agreement (earlier drifts resolved on the way). Then the operational events of those sweeps
+ * reach the mock vendor's /ops, and GET /admin/drift is read.
+ * @param {{url: string, keys: string[], t0: number, reconcile: (limit: number) => Promise<any>, received: {vendor: any[], koodrive: any[], mor: any[]}, timeoutMs: number, log: (line: string) => void}} o
+ */
+async function finalSweeps({ url, keys, t0, reconcile, received, timeoutMs, log }) {
+  /** @type {import("./drift.mjs").SweepRecord[]} */
+  const sweeps = [...(await sweepRound({ phase: "final", t0, reconcile, maxCalls: 10 }))];
+  const first = totalOf(sweeps);
+  log(
+    `final sweep 0 (ends the walk in progress): checked ${first.checked}, drifted ${first.drifted}, repairs queued ${first.repaired}, resolved ${first.resolved}, skipped ${first.skipped}, errors ${first.errors}`,
+  );
+  /** @type {Map<string, any>|null} */
+  let views = null;
+  let settled = true;
+  for (let walk = 1; walk <= 5; walk++) {
+    const round = await sweepRound({ phase: "final", t0, reconcile, maxCalls: 10 });
+    sweeps.push(...round);
+    const s = totalOf(round);
+    log(
+      `final sweep ${walk}: checked ${s.checked}, drifted ${s.drifted}, repairs queued ${s.repaired}, resolved ${s.resolved}, skipped ${s.skipped}, errors ${s.errors}`,
+    );
+    const complete = round.at(-1)?.summary?.done === true;
+    if (complete && s.drifted === 0 && s.skipped === 0 && s.errors === 0) break;
+    const drained = await drainDeliveries({ url, keys, timeoutMs, received, log });
+    settled &&= drained.settled;
+    views = drained.views;
+  }
+  // drift_detected / drift_repaired travel through the ops outbox: wait until every detected
+  // drift has its repaired event at /ops, or the partners are quiet for a while.
+  const ops = () => received.vendor.filter((r) => r.path.startsWith("/ops") && r.ok);
+  const until = Date.now() + 60_000;
+  for (let quiet = 0, last = -1; Date.now() < until && quiet < 8;) {
+    const types = new Map();
+    for (const r of ops()) {
+      try {
+        const e = JSON.parse(r.body);
+        types.set(e.id, e.type);
+      } catch {
+        /* not JSON */
+      }
+    }
+    const detected = [...types.values()].filter((t) => t === "instance.drift_detected").length;
+    const repaired = [...types.values()].filter((t) => t === "instance.drift_repaired").length;
+    if (detected === repaired && ops().length === last) quiet++;
+    else quiet = 0;
+    last = ops().length;
+    await sleep(500);
+  }
+  // The drift list is a projection (written after the instance's own record): read it until it
+  // is empty or stops changing.
+  let listed = await listDrift(url);
+  for (let i = 0; i < 20 && listed.length > 0; i++) {
+    await sleep(1_000);
+    listed = await listDrift(url);
+  }
+  return { sweeps, views: views ?? (await fetchViews(url, keys)), listed, settled };
+}
+
+/** GET /admin/drift, every page. @param {string} url @returns {Promise<Array<Record<string, unknown>>>} */
+async function listDrift(url) {
+  const items = [];
+  /** @type {string|null} */
+  let cursor = null;
+  for (let page = 0; page < 100; page++) {
+    const body = /** @type {{items: Array<Record<string, unknown>>, cursor: string|null}|null} */ (
+      await adminGet(url, `/admin/drift?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+    );
+    if (!body) break;
+    items.push(...body.items);
+    cursor = body.cursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+/**
+ * One POST /admin/reconcile; null when the gateway does not answer 200 (down, restarting).
+ * @param {string} url
+ * @param {number} limit
+ * @returns {Promise<import("./drift.mjs").SweepRecord["summary"]>}
+ */
+async function adminReconcile(url, limit) {
+  try {
+    const res = await fetch(`${url}/admin/reconcile`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ limit }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!res.ok) return null;
+    return /** @type {import("./drift.mjs").SweepRecord["summary"]} */ (await res.json());
+  } catch {
+    return null;
   }
 }
 
