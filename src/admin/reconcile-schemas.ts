@@ -42,12 +42,9 @@ export const ReconcileSummary = z
     drifted: z.number().int(),
     repaired: z.number().int().meta({ description: "Repairs queued in this run (RECONCILE_REPAIR=true)." }),
     resolved: z.number().int().meta({ description: "Earlier drifts found in agreement (announced as instance.drift_repaired)." }),
-    skipped: z
-      .number()
-      .int()
-      .meta({
-        description: "Visited but not judged now: a delivery to the partner in flight or changed since the partner was listed, a test instance, no usable ref.",
-      }),
+    skipped: z.number().int().meta({
+      description: "Visited but not judged now: a delivery to the partner in flight or changed since the partner was listed, a test instance, no usable ref.",
+    }),
     errors: z.number().int(),
     cursor: z.string().nullable().meta({ description: "The last instance key of this run when more remain; the next run goes on from there." }),
     done: z.boolean().meta({ description: "The walk reached the last instance; the next run starts again from the first." }),

@@ -180,7 +180,7 @@ export function driftOk(c) {
  * @param {string|null} target
  * @param {Record<string, string>|undefined} sub
  */
-export function morAgrees(target, sub) {
+function morAgrees(target, sub) {
   if (target?.startsWith("delete:")) return sub === undefined;
   if (!sub || sub.status === "disabled") return false;
   if (target === null) return true;

@@ -254,7 +254,6 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
     const aligned = alignEvents(expectedTypes, events);
     for (const partner of PARTNERS) {
       const expected = expectedTypes.filter((t) => reactingConnectors(t).includes(partner));
-      partners[partner].expected += expected.length;
       const ids = perInstance[partner].get(key) ?? [];
       if (partner === "mor") {
         // MOR has no idempotency key: an effect is what it does, so two events may imply the same
@@ -267,12 +266,15 @@ export function judgeRun({ runs, views, received: all, calls, downtimes, deadLet
           .map(({ type, event, index }) => ({ seq: event?.seq ?? null, effect: expectedMorEffect(type, sub, event, index, run.plan, view, vendorPayload) }));
         morOf.set(key, { label, sub, implied, deliveries: view.deliveries });
         const want = collapse(implied.map((x) => x.effect));
+        // Counted as compared: two events that imply one MOR effect expect it once.
+        partners.mor.expected += want.length;
         const got = collapse(morAccepted.get(sub) ?? []);
         const cmp = compareSequences(want, got);
         tally(partners.mor, cmp, problems, `${label} mor: accepted ${got.join(" ")} but the lifecycle implies ${want.join(" ")}`);
         continue;
       }
       const deliveryOf = (/** @type {string} */ id) => byDelivery.get(partner === "koodrive" ? (byTrace.get(id) ?? "") : id);
+      partners[partner].expected += expected.length;
       const types = ids.map((id) => deliveryOf(id)?.type ?? vendorPayload.get(id)?.type ?? "?");
       const cmp = compareSequences(expected, types);
       const seqs = ids.map((id) => deliveryOf(id)?.seq ?? 0);

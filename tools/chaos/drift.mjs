@@ -48,7 +48,7 @@ export function driftTimeline(prng, plan) {
  * @param {boolean} present
  * @returns {{kind: "end"|"resurrect", change: {end?: number|null, state?: "active"|"disabled"}}}
  */
-export function driftEdit(prng, present) {
+function driftEdit(prng, present) {
   const end = Date.UTC(2039, prng.int(0, 11), prng.int(1, 28), prng.int(0, 23)) / 1000;
   if (present) return { kind: "end", change: { end } };
   return prng.chance(0.5) ? { kind: "resurrect", change: { state: "disabled" } } : { kind: "resurrect", change: { end, state: "active" } };
