@@ -199,5 +199,7 @@ describe("reconciliation sweep", () => {
       if ((await drift()).some((d) => d.instanceKey === renewed.key)) break;
     }
     expect((await drift()).find((d) => d.instanceKey === renewed.key)).toMatchObject({ partnerValue: "absent", instanceValue: "end 2030-01-01T00:00:00.000Z" });
+    // Announced like an admin-run sweep's drift (and delivered before the mock partners go away).
+    await eventually(async () => driftEvents("instance.drift_detected", renewed.key)[0]);
   });
 });
