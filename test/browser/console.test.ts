@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { DriftPage } from "../../src/admin/reconcile-schemas";
 import { hasChromium, launchChromium } from "../../tools/browser/chromium.mjs";
 import { startMocks } from "../../tools/mocks/index.mjs";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
@@ -31,13 +33,8 @@ interface Mocks {
   mor: { edit(id: string, change: { end: string }): unknown };
   close(): Promise<void>;
 }
-interface Drift {
-  instanceKey: string;
-  connector: string;
-  partnerValue: string;
-  instanceValue: string;
-  since: string;
-}
+/** A drift as `GET /admin/drift` lists it: the admin API's own schema. */
+type Drift = z.infer<typeof DriftPage>["items"][number];
 interface Details {
   instance: { expiresAt: string; refs: Record<string, string> };
   deliveries: Array<{ connector: string; status: string }>;

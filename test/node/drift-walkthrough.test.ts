@@ -11,6 +11,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
+import type { DriftPage } from "../../src/admin/reconcile-schemas";
 import { runSimulator } from "./support/simulator-cli";
 import { startMocks } from "../../tools/mocks/index.mjs";
 import { SPEC_TEST_KEY } from "../../tools/lib/koogallery-signer.mjs";
@@ -33,14 +35,8 @@ interface Mocks {
   gatewayVars: Record<string, string>;
   close(): Promise<void>;
 }
-interface Drift {
-  instanceKey: string;
-  connector: string;
-  partnerValue: string;
-  instanceValue: string;
-  since: string;
-  repaired: boolean;
-}
+/** A drift as `GET /admin/drift` lists it: the admin API's own schema. */
+type Drift = z.infer<typeof DriftPage>["items"][number];
 interface Delivery {
   deliveryId: string;
   connector: string;
