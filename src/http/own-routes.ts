@@ -13,6 +13,11 @@ export async function bodyRefusal(request: Request): Promise<Response | null> {
   return (await bodyTooLarge(request)) ? bodyTooLargeError() : null;
 }
 
+/** A route that exists, asked with another method: 405 naming the one it takes, as the admin API answers. */
+export async function methodNotAllowed(request: Request, allow: "GET"): Promise<Response> {
+  return (await bodyRefusal(request)) ?? jsonError(405, "method_not_allowed", `use ${allow}`, { Allow: allow });
+}
+
 /**
  * No such route. A wrong ActivePlatform path secret answers with this too, so that the route
  * cannot be told from no route, whatever the body (docs/activeplatform.md §A.3).

@@ -14,7 +14,7 @@ import { countInbound, resultOf } from "../projection/inbound";
 import { handleEntitlement } from "./entitlements";
 import { health } from "./health";
 import { jsonError } from "./json-error";
-import { bodyRefusal, noSuchRoute } from "./own-routes";
+import { bodyRefusal, methodNotAllowed, noSuchRoute } from "./own-routes";
 
 type Args = [Bindings, ExecutionContext];
 type Handler = (request: Request, env: Bindings, ctx: ExecutionContext) => Promise<Response>;
@@ -45,10 +45,12 @@ export const router = Router<Request, Args>({
 
 router
   .get("/healthz", async (req, env) => (await bodyRefusal(req)) ?? health(env))
+  .all("/healthz", (req) => methodNotAllowed(req, "GET"))
   .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
   .get(
     "/entitlements/:key",
     async (req, env, ctx) => (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length)),
   )
+  .all("/entitlements/:key", (req) => methodNotAllowed(req, "GET"))
   .all("/koogallery", counted("koogallery", handleKooGallery))
   .all("/activeplatform/*", counted("activeplatform", handleActivePlatform));

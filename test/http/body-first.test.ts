@@ -69,7 +69,8 @@ const v2Query = () => signV2(ACCESS_KEY, BODY).query;
 /** Every way a route can answer before it would need the body's content. */
 const EARLY_ANSWERS: Case[] = [
   { name: "no such route", method: "POST", path: "/no-such-route", status: 404 },
-  { name: "health by PUT (no such route)", method: "PUT", path: "/healthz", status: 404 },
+  { name: "health by PUT (wrong method)", method: "PUT", path: "/healthz", status: 405 },
+  { name: "entitlements by POST (wrong method)", method: "POST", path: "/entitlements/koogallery%3Ax", status: 405 },
   { name: "admin without a token", method: "POST", path: "/admin/dead-letters/replay", headers: json, status: 401 },
   { name: "admin with a wrong token", method: "PUT", path: "/admin/instances/koogallery:x/refs", headers: { Authorization: "Bearer wrong" }, status: 401 },
   { name: "admin with ADMIN_TOKEN unset", method: "POST", path: "/admin/dead-letters/replay", headers: admin, env: { ADMIN_TOKEN: "" }, status: 503 },
