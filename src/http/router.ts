@@ -43,14 +43,18 @@ export const router = Router<Request, Args>({
   finally: [(response, request) => response ?? noSuchRoute(request)],
 });
 
+const healthz: Handler = async (req, env) => (await bodyRefusal(req)) ?? health(env);
+const entitlement: Handler = async (req, env, ctx) =>
+  (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length));
+
+// HEAD is answered as GET (the runtime sends no body), so monitors that probe with HEAD work.
 router
-  .get("/healthz", async (req, env) => (await bodyRefusal(req)) ?? health(env))
+  .get("/healthz", healthz)
+  .head("/healthz", healthz)
   .all("/healthz", (req) => methodNotAllowed(req, "GET"))
   .all("/admin/*", (req, env, ctx) => handleAdmin(req, env, ctx))
-  .get(
-    "/entitlements/:key",
-    async (req, env, ctx) => (await bodyRefusal(req)) ?? handleEntitlement(req, env, ctx, new URL(req.url).pathname.slice("/entitlements/".length)),
-  )
+  .get("/entitlements/:key", entitlement)
+  .head("/entitlements/:key", entitlement)
   .all("/entitlements/:key", (req) => methodNotAllowed(req, "GET"))
   .all("/koogallery", counted("koogallery", handleKooGallery))
   .all("/activeplatform/*", counted("activeplatform", handleActivePlatform));

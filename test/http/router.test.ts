@@ -31,6 +31,20 @@ describe("own routes and methods", () => {
     expect(answer.body).toEqual({ error: { code: "method_not_allowed", message: "use GET" } });
   });
 
+  it("HEAD is answered as GET", async () => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request<unknown, IncomingRequestCfProperties>("https://gateway.test/healthz", { method: "HEAD" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    const entitlement = await worker.fetch(
+      new Request<unknown, IncomingRequestCfProperties>("https://gateway.test/entitlements/koogallery%3Ax", { method: "HEAD" }),
+      env,
+      createExecutionContext(),
+    );
+    expect(entitlement.status).toBe((await call("GET", "/entitlements/koogallery%3Ax")).status);
+    expect(entitlement.status).not.toBe(405);
+  });
+
   it("a path that is no route is a 404", async () => {
     expect((await call("POST", "/entitlements", "{}")).status).toBe(404);
     expect((await call("GET", "/nowhere")).status).toBe(404);
