@@ -4,7 +4,7 @@
  * structured clone, and workers-types describes that copy with `Rpc.Result`, which turns every
  * `unknown`-typed field (the JSON payloads the objects keep) into `never`. Every value our objects
  * return is plain JSON-shaped data that survives the clone unchanged, so each object's helper
- * (`instanceObject`, `connectorGate`, `opsOutbox`, `operationsIndex`, `kooDriveSession`) states
+ * (`instanceObject`, `connectorGate`, `opsOutbox`, `operationsIndex`, and the KooDrive session) states
  * the class's own method types once, through {@link rpcClient}, and no call site casts a result.
  */
 

@@ -19,6 +19,8 @@ export type Form =
   | "admin"
   /** `GET /healthz`: 200 with the health document. */
   | "health"
+  /** One of the gateway's own GET routes asked with another method: 405, `Allow: GET`. */
+  | "wrong-method"
   /** A HEAD answer has no body to check: no 5xx, nothing sent. */
   | "head";
 
@@ -61,6 +63,10 @@ export function formProblem(form: Form, reply: Reply, accessKey: string): string
     case "health":
       if (reply.status !== 200) return `HTTP ${reply.status}, expected 200`;
       return body && nonEmpty(body.status) && nonEmpty(body.version) ? null : "not the health document";
+    case "wrong-method":
+      if (reply.status !== 405) return `HTTP ${reply.status}, expected 405`;
+      if (reply.headers["allow"] !== "GET") return "no Allow: GET";
+      return body && isObject(body.error) && body.error.code === "method_not_allowed" ? null : "not {error:{code:method_not_allowed}}";
     case "head":
       if (reply.status < 200 || reply.status >= 500) return `HTTP ${reply.status}`;
       return reply.text === "" ? null : "a HEAD answer with a body";

@@ -240,8 +240,8 @@ export function hostileCalls(ctx: Context): (() => Call)[] {
       ),
     // Health and unknown routes
     () => ({ name: "health: GET with a body", form: "health", method: "GET", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
-    () => ({ name: "health: POST with a body", form: "not-found", method: "POST", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
-    () => ({ name: "health: PUT with a body", form: "not-found", method: "PUT", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
+    () => ({ name: "health: POST with a body", form: "wrong-method", method: "POST", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
+    () => ({ name: "health: PUT with a body", form: "wrong-method", method: "PUT", path: "/healthz", headers: JSON_TYPE, ...looseBody() }),
     () => ({ name: "health: HEAD", form: "head", method: "HEAD", path: "/healthz" }),
     () => ({ name: "unknown route: GET", form: "not-found", method: "GET", path: "/wp-login.php" }),
     () => ({ name: "unknown route: POST with a body", form: "not-found", method: "POST", path: "/api/v1/subscriptions", headers: JSON_TYPE, ...looseBody() }),
