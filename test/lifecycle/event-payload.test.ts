@@ -5,23 +5,17 @@
 import { describe, expect, it } from "vitest";
 import { eventSnapshot } from "../../src/lifecycle/event-payload";
 import type { EventOrigin, InstanceRecord } from "../../src/lifecycle/types";
+import { instanceRecord } from "../support/instance-record";
 
-const instance: InstanceRecord = {
-  key: "koogallery:i-1",
-  source: "koogallery",
-  externalId: "i-1",
+const instance: InstanceRecord = instanceRecord({
   state: "expired",
   plan: { sku: "basic", contact: { email: "a@x.test" } },
   expiresAt: "2026-04-01T00:00:00.000Z",
   refs: { "mor.subscriptionId": "42" },
   appInfo: { password: "never-in-payload" },
-  test: false,
   version: 2,
-  createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt: "2026-03-01T00:00:00.000Z",
-  marketTime: null,
-  owner: null,
-};
+});
 
 const origin: EventOrigin = {
   system: "koogallery",

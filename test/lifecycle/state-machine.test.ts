@@ -6,29 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { addPeriod, decide, eventTypeFor, extendExpiry, type Decision } from "../../src/lifecycle/state-machine";
 import type { InstanceEventType, InstanceRecord, InstanceState, LifecycleAction, LifecycleCommand } from "../../src/lifecycle/types";
+import { instanceRecord } from "../support/instance-record";
 
 const NOW = new Date("2026-03-10T12:00:00.000Z");
 const EXPIRY = "2026-04-01T00:00:00.000Z";
 const PLAN = { sku: "basic", seats: 5 };
 
 function instance(state: InstanceState, over: Partial<InstanceRecord> = {}): InstanceRecord {
-  return {
-    key: "koogallery:i-1",
-    source: "koogallery",
-    externalId: "i-1",
-    state,
-    plan: { ...PLAN },
-    expiresAt: EXPIRY,
-    refs: {},
-    appInfo: {},
-    test: false,
-    version: 3,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-    marketTime: null,
-    owner: null,
-    ...over,
-  } as InstanceRecord;
+  return instanceRecord({ state, plan: { ...PLAN }, expiresAt: EXPIRY, version: 3, ...over });
 }
 
 function command(action: LifecycleAction, over: Partial<LifecycleCommand> = {}): LifecycleCommand {

@@ -74,18 +74,20 @@ export function expectSigned(answer: KooAnswer, resultCode: string): void {
   expect(verifyBodySign(ACCESS_KEY, answer.text, answer.bodySign)).toBe(true);
 }
 
+/** A V1 newInstance's parameters (without timeStamp): the seed page's example with a fresh businessId. */
+export const newInstanceParams = (orderId: string): Record<string, string> => ({
+  activity: "newInstance",
+  businessId: crypto.randomUUID(),
+  customerId: "68cbc86abc2018ab880d92f36422fa0e",
+  orderId,
+  productId: "OFFI000000000000000001",
+  expireTime: "20270201000000",
+  testFlag: "0",
+});
+
 export async function newInstanceV1(extra: Record<string, string> = {}): Promise<{ instanceId: string; answer: KooAnswer; orderId: string }> {
   const orderId = extra.orderId ?? unique("CS");
-  const answer = await v1({
-    activity: "newInstance",
-    businessId: crypto.randomUUID(),
-    customerId: "68cbc86abc2018ab880d92f36422fa0e",
-    orderId,
-    productId: "OFFI000000000000000001",
-    expireTime: "20270201000000",
-    testFlag: "0",
-    ...extra,
-  });
+  const answer = await v1({ ...newInstanceParams(orderId), ...extra });
   expectSigned(answer, "000000");
   return { instanceId: String(answer.body.instanceId), answer, orderId };
 }

@@ -19,6 +19,7 @@ import { judgeResources } from "../../../src/marketplaces/activeplatform/resourc
 import { parseBody, periodOf } from "../../../src/marketplaces/activeplatform/schemas";
 import type { InstanceRecord } from "../../../src/lifecycle/types";
 import { expectedExternalId, expectedUserId, PATH_SECRET, unkeyedExternalId } from "../../support/activeplatform";
+import { instanceRecord } from "../../support/instance-record";
 
 const HOUR = 3_600_000;
 
@@ -174,22 +175,8 @@ describe("raw event", () => {
 });
 
 describe("resource verdict", () => {
-  const instance = (state: InstanceRecord["state"]): InstanceRecord => ({
-    key: "k",
-    source: "activeplatform",
-    externalId: "e",
-    state,
-    expiresAt: null,
-    refs: {},
-    appInfo: {},
-    test: false,
-    version: 1,
-    createdAt: "",
-    updatedAt: "",
-    marketTime: null,
-    owner: null,
-    plan: { resources: [{ key: "users", quantity: 3 }] },
-  });
+  const instance = (state: InstanceRecord["state"]): InstanceRecord =>
+    instanceRecord({ key: "activeplatform:e", source: "activeplatform", externalId: "e", state, plan: { resources: [{ key: "users", quantity: 3 }] } });
 
   it("allows, or names the first problem", () => {
     expect(judgeResources("e", instance("suspended"), [{ key: "users", quantity: 0 }])).toEqual({ allow: true });

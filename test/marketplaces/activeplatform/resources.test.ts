@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { InstanceRecord, InstanceState, JsonObject } from "../../../src/lifecycle/types";
 import { judgeResources, planResourceKeys, type Verdict } from "../../../src/marketplaces/activeplatform/resources";
 import type { RequestedResource } from "../../../src/marketplaces/activeplatform/schemas";
+import { instanceRecord } from "../../support/instance-record";
 
 const PLAN = {
   resources: [
@@ -14,22 +15,8 @@ const PLAN = {
   ],
 };
 
-const instance = (state: InstanceState, plan: JsonObject = PLAN): InstanceRecord => ({
-  key: "activeplatform:e-1",
-  source: "activeplatform",
-  externalId: "e-1",
-  state,
-  plan,
-  expiresAt: null,
-  refs: {},
-  appInfo: {},
-  test: false,
-  version: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  marketTime: null,
-  owner: null,
-});
+const instance = (state: InstanceState, plan: JsonObject = PLAN): InstanceRecord =>
+  instanceRecord({ key: "activeplatform:e-1", source: "activeplatform", externalId: "e-1", state, plan });
 
 const deny = (reason: string): Verdict => ({ allow: false, reason });
 

@@ -9,26 +9,12 @@ import { appInfoFor } from "../../../src/marketplaces/koogallery/app-info";
 import type { Generation } from "../../../src/marketplaces/koogallery/commands";
 import { decryptCredential } from "../../../src/marketplaces/koogallery/crypto/aes";
 import { KooGalleryFault } from "../../../src/marketplaces/koogallery/result-codes";
+import { instanceRecord } from "../../support/instance-record";
 
 const KEY = "a1b2c3d4-e5f6-4711-8899-aabbccddeeff";
 const config = (frontendUrl: string | null): KooGalleryConfig => ({ accessKey: KEY, timestampToleranceS: 60, frontendUrl });
 
-const instance = (appInfo: JsonObject): InstanceRecord => ({
-  key: "koogallery:i-1",
-  source: "koogallery",
-  externalId: "i-1",
-  state: "active",
-  plan: {},
-  expiresAt: null,
-  refs: {},
-  appInfo,
-  test: false,
-  version: 1,
-  createdAt: "2026-01-01T00:00:00.000Z",
-  updatedAt: "2026-01-01T00:00:00.000Z",
-  marketTime: null,
-  owner: null,
-});
+const instance = (appInfo: JsonObject): InstanceRecord => instanceRecord({ appInfo });
 
 const DEFAULT_URL = "https://app.example.test/";
 const FULL = {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { details } from "../../support/instances";
-import { expectSigned, newInstanceV1, newInstanceV2, nextStampMs, send, v1, v1Stamp, v1Url, v2Request } from "../../support/koogallery";
+import { expectSigned, newInstanceParams, newInstanceV1, newInstanceV2, nextStampMs, send, v1, v1Stamp, v1Url, v2Request } from "../../support/koogallery";
 
 const key = (instanceId: string) => `koogallery:${instanceId}`;
 const eventTypes = async (instanceId: string) => (await details(key(instanceId)))?.events.map((e) => e.type).reverse();
@@ -74,16 +74,7 @@ describe("V1: calls ordered by timeStamp", () => {
 
   it("a newInstance replayed after later calls still answers the same instanceId and app info", async () => {
     const { instanceId, orderId, answer } = await newInstanceV1();
-    const create = v1Url({
-      activity: "newInstance",
-      businessId: crypto.randomUUID(),
-      customerId: "68cbc86abc2018ab880d92f36422fa0e",
-      orderId,
-      productId: "OFFI000000000000000001",
-      expireTime: "20270201000000",
-      testFlag: "0",
-      timeStamp: v1Stamp(Date.now() - 3_600_000),
-    });
+    const create = v1Url({ ...newInstanceParams(orderId), timeStamp: v1Stamp(Date.now() - 3_600_000) });
     expectSigned(await v1({ activity: "instanceStatus", instanceId, instanceStatus: "FREEZE" }), "000000");
     const again = await send(create);
     expectSigned(again, "000000");
